@@ -1,0 +1,84 @@
+"""Losses on the output layer, each paired with its canonical output activation."""
+
+# Authors: The sklearn_rnn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+
+
+def identity(raw):
+    """Identity output activation (regression)."""
+    return raw
+
+
+def logistic(raw):
+    """Element-wise logistic output activation (binary and multilabel)."""
+    return expit(raw)
+
+
+def softmax_rows(raw):
+    """Row-wise softmax output activation (multiclass)."""
+    return softmax(raw, axis=1)
+
+
+OUT_ACTIVATIONS = {"identity": identity, "logistic": logistic, "softmax": softmax_rows}
+
+
+# Every loss below is written on the RAW output z = V p + c (before the output
+# activation g) and summed over the output units. With these canonical loss/link
+# pairs the derivative of the per-sample loss with respect to z is simply
+# g(z) - y (identity with squared error, logistic with binary cross-entropy,
+# softmax with categorical cross-entropy), which is why each function can return
+# its gradient with one subtraction. Cross-entropies are computed from the logits
+# (log-sum-exp), never from clipped probabilities, so the value is exact and its
+# finite differences match the gradient.
+
+
+def squared_error(raw, Y):
+    """Half squared error and its gradient.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_samples, n_outputs)
+        Raw outputs (identical to the predictions).
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+
+    Returns
+    -------
+    per_sample : ndarray of shape (n_samples,)
+        0.5 * sum_k (raw_k - y_k) ** 2.
+    d_raw : ndarray of shape (n_samples, n_outputs)
+        Derivative of ``per_sample`` with respect to ``raw``.
+    """
+    d_raw = raw - Y
+    return 0.5 * np.einsum("ij,ij->i", d_raw, d_raw), d_raw
+
+
+def binary_log_loss(raw, Y):
+    """Logistic loss summed over independent binary outputs, and its gradient.
+
+    ``per_sample = sum_k log(1 + exp(z_k)) - y_k z_k``, the cross-entropy of
+    ``sigmoid(z)``; ``d_raw = sigmoid(z) - y``.
+    """
+    per_sample = (np.logaddexp(0, raw) - Y * raw).sum(axis=1)
+    return per_sample, expit(raw) - Y
+
+
+def log_loss(raw, Y):
+    """Softmax cross-entropy and its gradient.
+
+    ``per_sample = -sum_k y_k log softmax(z)_k``; ``d_raw = softmax(z) - y``.
+    """
+    log_proba = log_softmax(raw, axis=1)
+    per_sample = -np.einsum("ij,ij->i", Y, log_proba)
+    return per_sample, np.exp(log_proba) - Y
+
+
+# out_activation_ -> the loss it is paired with
+LOSS_FUNCTIONS = {
+    "identity": squared_error,
+    "logistic": binary_log_loss,
+    "softmax": log_loss,
+}

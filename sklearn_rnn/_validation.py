@@ -1,0 +1,196 @@
+"""Input validation: the one place that reads the shape of X."""
+
+# Authors: The sklearn_rnn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, validate_data
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def check_sequences(estimator, X, *, reset):
+    """Validate a batch of sequences and find its padding.
+
+    2D input of shape (n_samples, n_features) is read as sequences of ONE
+    timestep and goes through scikit-learn's ``validate_data`` (feature names,
+    ``n_features_in_``, its messages). 3D input of shape (n_samples, n_timesteps,
+    n_features) is checked here, and ``n_features_in_`` is ``X.shape[-1]``; the
+    number of timesteps may differ between fit and predict.
+
+    A timestep whose features are all NaN is padding. NaN in only some features
+    of a step, ±inf anywhere, and a sequence that is all padding are errors.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Receives ``n_features_in_`` (and ``feature_names_in_`` for 2D data
+        frames) when ``reset`` is True, and is compared against them otherwise.
+    X : array-like of shape (n_samples, n_timesteps, n_features) or \
+            (n_samples, n_features)
+        The sequences.
+    reset : bool
+        True in ``fit``, False in ``predict`` and friends.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        float64 or float32; the caller's array itself where no conversion was
+        needed, so it must not be written to.
+    pad : ndarray of shape (n_samples, n_timesteps) of bool, or None
+        True at padding steps; None when there is no padding.
+
+    Raises
+    ------
+    ValueError
+        For sparse, complex, 1D or 4D+ input, zero samples, timesteps or
+        features, a feature count other than the one seen in fit, and the NaN
+        and inf patterns above; the message names the sample and timestep.
+    """
+    if sp.issparse(X):
+        raise ValueError(
+            f"Sparse input is not supported by {type(estimator).__name__}: pass a "
+            "dense array of shape (n_samples, n_timesteps, n_features) or "
+            "(n_samples, n_features)."
+        )
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:
+            raise ValueError(
+                "X could not be read as one array of shape (n_samples, "
+                "n_timesteps, n_features). Sequences of different lengths must "
+                "be NaN-padded to one length first, e.g. with "
+                "sklearn_rnn.pad_sequences."
+            ) from exc
+        ndim = X.ndim
+
+    if ndim == 3:
+        X = check_array(
+            X,
+            allow_nd=True,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite=False,
+            input_name="X",
+            estimator=estimator,
+        )
+        _check_3d_shape(estimator, X, reset=reset)
+    elif ndim <= 2:
+        # scikit-learn's own validation (and its messages, including the one for
+        # 1D input) for tabular data: each row is a sequence of one step.
+        X = validate_data(
+            estimator, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=False
+        )
+        X = X[:, None, :]
+    else:
+        raise ValueError(
+            "X must be 3D (n_samples, n_timesteps, n_features) or 2D (n_samples, "
+            f"n_features); got an array with {ndim} dimensions of shape "
+            f"{np.shape(X)}."
+        )
+    return X, find_padding(X)
+
+
+def _check_3d_shape(estimator, X, *, reset):
+    n_samples, n_timesteps, n_features = X.shape
+    for size, what in [(n_timesteps, "timestep"), (n_features, "feature")]:
+        if size == 0:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={X.shape}) while a minimum "
+                "of 1 is required."
+            )
+    if reset:
+        estimator.n_features_in_ = n_features
+        # Feature names describe the columns of a 2D frame; 3D data has none.
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    elif n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features as input."
+        )
+
+
+def find_padding(X):
+    """Padding mask of a 3D batch, after checking its NaN and inf patterns.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+
+    Returns
+    -------
+    pad : ndarray of shape (n_samples, n_timesteps) of bool, or None
+        True where every feature of a step is NaN; None if nothing is padding.
+    """
+    finite = np.isfinite(X)
+    if finite.all():
+        return None
+    infinite = np.isinf(X)
+    if infinite.any():
+        sample, step, feature = np.argwhere(infinite)[0]
+        raise ValueError(
+            f"X contains inf or -inf (at sample {sample}, timestep {step}, "
+            f"feature {feature}). Only NaN is allowed, and only to mark a padding "
+            "step whose features are all NaN."
+        )
+    is_nan = ~finite
+    pad = is_nan.all(axis=2)
+    partial = is_nan.any(axis=2) & ~pad
+    if partial.any():
+        sample, step = np.argwhere(partial)[0]
+        n_nan = int(is_nan[sample, step].sum())
+        raise ValueError(
+            f"X contains NaN in {n_nan} of {X.shape[2]} features at sample "
+            f"{sample}, timestep {step}. NaN marks padding, so a padding step must "
+            "have ALL features NaN; impute missing values before fitting."
+        )
+    empty = pad.all(axis=1)
+    if empty.any():
+        sample = np.flatnonzero(empty)[0]
+        raise ValueError(
+            f"Sample {sample} of X is all padding: every timestep is NaN. Each "
+            "sequence needs at least one valid (non-NaN) timestep."
+        )
+    return pad
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """Validate ``sample_weight``: finite, non-negative, not all zero.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+    n_samples : int
+    dtype : numpy dtype
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+        None stands for unit weights.
+    """
+    if sample_weight is None:
+        return None
+    if np.isscalar(sample_weight):
+        sample_weight = np.full(n_samples, sample_weight)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
+    )
+    if sample_weight.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1D; got shape {sample_weight.shape}."
+        )
+    if sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight.shape == ({sample_weight.shape[0]},), expected "
+            f"({n_samples},): one weight per sequence."
+        )
+    if (sample_weight < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight.")
+    if not sample_weight.any():
+        raise ValueError(
+            "Sample weights must contain at least one non-zero number."
+        )
+    return sample_weight

@@ -1,0 +1,77 @@
+"""Activation and loss tables: values, derivatives, and the canonical pairs."""
+
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
+from sklearn.metrics import log_loss as sk_log_loss
+
+from sklearn_rnn._activations import ACTIVATIONS, DERIVATIVES
+from sklearn_rnn._losses import LOSS_FUNCTIONS, OUT_ACTIVATIONS
+
+REFERENCE = {
+    "identity": lambda z: z,
+    "tanh": np.tanh,
+    "sigmoid": expit,
+    "relu": lambda z: np.maximum(z, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_in_place_and_derivative(name):
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=(5, 4))
+    z[np.abs(z) < 1e-3] = 0.5  # keep away from relu's kink
+    h = z.copy()
+    ACTIVATIONS[name](h)
+    np.testing.assert_allclose(h, REFERENCE[name](z), rtol=1e-15)
+
+    delta = rng.normal(size=z.shape)
+    expected = delta * (REFERENCE[name](z + 1e-6) - REFERENCE[name](z - 1e-6)) / 2e-6
+    DERIVATIVES[name](h, delta)  # written in terms of the output h
+    np.testing.assert_allclose(delta, expected, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("out_activation", sorted(LOSS_FUNCTIONS))
+def test_loss_gradient_is_output_minus_target(out_activation):
+    rng = np.random.RandomState(1)
+    raw = rng.normal(size=(6, 3))
+    if out_activation == "identity":
+        Y = rng.normal(size=(6, 3))
+    elif out_activation == "logistic":
+        Y = (rng.uniform(size=(6, 3)) > 0.5).astype(float)
+    else:
+        Y = np.eye(3)[rng.randint(3, size=6)]
+    per_sample, d_raw = LOSS_FUNCTIONS[out_activation](raw, Y)
+    np.testing.assert_allclose(d_raw, OUT_ACTIVATIONS[out_activation](raw) - Y)
+    for i, j in [(0, 0), (3, 2), (5, 1)]:
+        step = np.zeros_like(raw)
+        step[i, j] = 1e-6
+        plus = LOSS_FUNCTIONS[out_activation](raw + step, Y)[0].sum()
+        minus = LOSS_FUNCTIONS[out_activation](raw - step, Y)[0].sum()
+        assert (plus - minus) / 2e-6 == pytest.approx(d_raw[i, j], rel=1e-6)
+
+
+def test_losses_match_their_definitions():
+    rng = np.random.RandomState(2)
+    raw = rng.normal(size=(8, 3))
+    labels = rng.randint(3, size=8)
+    Y = np.eye(3)[labels]
+    per_sample, _ = LOSS_FUNCTIONS["softmax"](raw, Y)
+    assert per_sample.mean() == pytest.approx(
+        sk_log_loss(labels, softmax(raw, axis=1), labels=[0, 1, 2])
+    )
+    per_sample, _ = LOSS_FUNCTIONS["logistic"](raw, Y)
+    p = expit(raw)
+    expected = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum(axis=1)
+    np.testing.assert_allclose(per_sample, expected)
+    per_sample, _ = LOSS_FUNCTIONS["identity"](raw, Y)
+    np.testing.assert_allclose(per_sample, 0.5 * ((raw - Y) ** 2).sum(axis=1))
+
+
+def test_cross_entropy_is_finite_for_extreme_logits():
+    raw = np.array([[800.0, -800.0, 0.0]])
+    Y = np.array([[0.0, 1.0, 0.0]])
+    for name in ("logistic", "softmax"):
+        per_sample, d_raw = LOSS_FUNCTIONS[name](raw, Y)
+        assert np.isfinite(per_sample).all() and np.isfinite(d_raw).all()
+        assert per_sample[0] > 1000  # the exact loss, not a clipped one

@@ -1,0 +1,124 @@
+"""Finite-difference gradient checks of the BPTT engine, and its padding contract."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from sklearn_rnn._bptt import LossGrad, Network, predict_raw, to_time_major
+from sklearn_rnn._params import init_params
+
+ACTIVATIONS = ["tanh", "sigmoid", "relu", "identity"]
+OUT_ACTIVATIONS = ["identity", "logistic", "softmax"]  # squared, binary, softmax CE
+POOLINGS = ["last", "mean", "max"]
+PADDINGS = ["none", "pre", "post", "mid"]
+LAYERS = [(4,), (4, 3)]
+
+N_SAMPLES, N_TIMESTEPS, N_FEATURES, N_OUTPUTS = 4, 6, 3, 3
+
+
+def make_batch(rng, padding, n_samples=N_SAMPLES, n_timesteps=N_TIMESTEPS):
+    """Random sequences with the padding pattern ``padding`` (differing lengths)."""
+    X = rng.normal(size=(n_samples, n_timesteps, N_FEATURES))
+    for i in range(n_samples):
+        n_pad = 1 + i % 3  # 1 to 3 padding steps, so the lengths differ
+        if padding == "pre":
+            X[i, :n_pad] = np.nan
+        elif padding == "post":
+            X[i, n_timesteps - n_pad :] = np.nan
+        elif padding == "mid":
+            X[i, 2 : 2 + n_pad] = np.nan
+    return X
+
+
+def make_targets(rng, out_activation, n_samples=N_SAMPLES):
+    if out_activation == "identity":
+        return rng.normal(size=(n_samples, N_OUTPUTS))
+    if out_activation == "logistic":
+        return (rng.uniform(size=(n_samples, N_OUTPUTS)) > 0.5).astype(float)
+    return np.eye(N_OUTPUTS)[rng.randint(N_OUTPUTS, size=n_samples)]
+
+
+def numerical_gradient(fun, theta, eps=1e-6):
+    grad = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        grad[i] = (fun(theta + step) - fun(theta - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize(
+    "activation, out_activation, pooling, padding, layers",
+    list(itertools.product(ACTIVATIONS, OUT_ACTIVATIONS, POOLINGS, PADDINGS, LAYERS)),
+)
+def test_gradient_matches_finite_differences(
+    activation, out_activation, pooling, padding, layers
+):
+    rng = np.random.RandomState(0)
+    X = make_batch(rng, padding)
+    pad = np.isnan(X).all(axis=2) if padding != "none" else None
+    Y = make_targets(rng, out_activation)
+    sample_weight = rng.uniform(0.5, 2, size=N_SAMPLES)
+    net = Network(N_FEATURES, layers, N_OUTPUTS, activation, pooling, out_activation)
+    # perturb the initialisation so that biases and every unit matter
+    theta = init_params(rng, net.index, activation) + 0.3 * rng.normal(
+        size=net.n_params
+    )
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    loss_grad = LossGrad(net, alpha=0.1)
+
+    loss, grad = loss_grad(theta, X_tm, pad_tm, Y, sample_weight)
+    expected = numerical_gradient(
+        lambda t: loss_grad(t, X_tm, pad_tm, Y, sample_weight)[0], theta
+    )
+    assert np.isfinite(loss)
+    rel_error = np.linalg.norm(grad - expected) / np.linalg.norm(grad + expected)
+    assert rel_error < 1e-6
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+@pytest.mark.parametrize("padding", ["pre", "post", "mid"])
+@pytest.mark.parametrize("layers", LAYERS)
+def test_padded_batch_equals_unpadded_sequences(pooling, padding, layers):
+    rng = np.random.RandomState(1)
+    X = make_batch(rng, padding)
+    pad = np.isnan(X).all(axis=2)
+    net = Network(N_FEATURES, layers, N_OUTPUTS, "tanh", pooling, "identity")
+    theta = init_params(rng, net.index, "tanh")
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    batch_out = predict_raw(net, theta, X_tm, pad_tm)
+    for i in range(N_SAMPLES):
+        valid = X[i][~pad[i]][None]
+        single_tm, _ = to_time_major(valid, None, np.float64)
+        single_out = predict_raw(net, theta, single_tm, None)
+        np.testing.assert_allclose(batch_out[i], single_out[0], rtol=0, atol=1e-12)
+
+
+def test_padding_receives_no_gradient():
+    """Changing what stands at a padding step changes neither loss nor gradient."""
+    rng = np.random.RandomState(2)
+    X = make_batch(rng, "mid")
+    pad = np.isnan(X).all(axis=2)
+    Y = make_targets(rng, "identity")
+    net = Network(N_FEATURES, (4, 3), N_OUTPUTS, "tanh", "mean", "identity")
+    theta = init_params(rng, net.index, "tanh")
+    loss_grad = LossGrad(net, alpha=0.0)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    garbage = X_tm.copy()
+    garbage[pad_tm] = 1e3
+    loss_a, grad_a = loss_grad(theta, X_tm, pad_tm, Y)
+    loss_b, grad_b = loss_grad(theta, garbage, pad_tm, Y)
+    assert loss_a == loss_b
+    np.testing.assert_array_equal(grad_a, grad_b)
+
+
+def test_to_time_major_does_not_modify_input():
+    rng = np.random.RandomState(3)
+    X = make_batch(rng, "post", n_timesteps=1 + 3)
+    X_before = X.copy()
+    pad = np.isnan(X).all(axis=2)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    np.testing.assert_array_equal(X, X_before)  # NaN == NaN in this assertion
+    assert X_tm.flags.c_contiguous and not np.isnan(X_tm).any()
+    np.testing.assert_array_equal(pad_tm, pad.T)
