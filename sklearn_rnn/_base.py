@@ -3,24 +3,30 @@
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
 from ._bptt import LossGrad, Network, predict_raw, to_time_major
+from ._losses import LOSS_FUNCTIONS
 from ._params import init_params, unpack
 from ._solvers import (
-    SCIPY_SOLVERS,
-    STOCHASTIC_SOLVERS,
     Batch,
+    SCIPY_METHODS,
+    SOLVER_ALIASES,
+    STOCHASTIC_SOLVERS,
+    Monitor,
     TrainingHistory,
-    fit_lbfgs,
+    check_scipy_method,
+    fit_scipy,
     fit_stochastic,
     make_optimizer,
 )
@@ -32,9 +38,8 @@ POOLINGS = ("last", "mean", "max")
 class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     """Base class for recurrent estimators. Use the derived classes.
 
-    Derived classes set the output activation and encode targets in
-    ``_validate_targets``; this class owns the parameters, the fit loop and the
-    tags.
+    Derived classes encode targets (``_validate_targets``) and score raw outputs
+    (``_score_raw``); this class owns the parameters, the fit loop and the tags.
     """
 
     _parameter_constraints: dict = {
@@ -44,7 +49,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "pooling": [StrOptions(set(POOLINGS))],
-        "solver": [StrOptions({*STOCHASTIC_SOLVERS, *SCIPY_SOLVERS})],
+        "solver": [
+            StrOptions({*STOCHASTIC_SOLVERS, *SOLVER_ALIASES, *SCIPY_METHODS})
+        ],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -61,11 +68,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     @abstractmethod
@@ -89,11 +99,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         warm_start,
         momentum,
         nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
         beta_1,
         beta_2,
         epsilon,
         n_iter_no_change,
         max_fun,
+        clip_norm,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -112,23 +125,35 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.clip_norm = clip_norm
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _validate_targets(self, y, reset):
+    def _validate_targets(self, y, reset, classes=None):
         """Encode ``y`` as a float matrix of shape (n_samples, n_outputs).
 
         With ``reset`` it also sets ``n_outputs_``, ``out_activation_`` and,
         for classifiers, ``classes_``.
         """
 
-    def _check_weighted_targets(self, Y, sample_weight):
-        """Raise ValueError if the weighted targets cannot be learned from."""
+    @abstractmethod
+    def _score_raw(self, raw, Y, sample_weight):
+        """The estimator's ``score`` from raw outputs and encoded targets."""
+
+    def _training_sample_weight(self, Y, sample_weight, incremental):
+        """Final per-sample training weights (classifiers fold in class_weight)."""
+        return sample_weight
+
+    def _stratify_labels(self, Y):
+        """Labels to stratify the validation split by, or None."""
+        return None
 
     # --------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
@@ -143,46 +168,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
         return tuple(int(size) for size in sizes)
 
-    def _network(self):
-        return Network(
-            n_features=self.n_features_in_,
-            hidden_layer_sizes=self._hidden_layer_sizes(),
-            n_outputs=self.n_outputs_,
-            activation=self.activation,
-            pooling=self.pooling,
-            out_activation=self.out_activation_,
-        )
+    @property
+    def _scipy_method(self):
+        """scipy's name of the solver, or None for the stochastic solvers."""
+        if self.solver in STOCHASTIC_SOLVERS:
+            return None
+        return SOLVER_ALIASES.get(self.solver, self.solver)
 
-    def _validate_training_data(self, X, y, sample_weight):
-        """Validate everything before anything is trained.
-
-        On error the estimator is left exactly as it was before the call: a
-        failed fit never leaves a half-fitted model behind.
-        """
-        state = self.__dict__.copy()
-        try:
-            self._hidden_layer_sizes()
-            X, pad = check_sequences(self, X, reset=True)
-            if y is None:
-                raise ValueError(
-                    f"{type(self).__name__} requires y to be passed, but the "
-                    "target y is None."
-                )
-            Y = self._validate_targets(y, reset=True)
-            if Y.shape[0] != X.shape[0]:
-                raise ValueError(
-                    "Found input variables with inconsistent numbers of samples: "
-                    f"X has {X.shape[0]} sequences, y has {Y.shape[0]}."
-                )
-            dtype = X.dtype
-            sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
-            self._check_weighted_targets(Y, sample_weight)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
-        X_tm, pad_tm = to_time_major(X, pad, dtype)
-        return Batch(X_tm, pad_tm, Y.astype(dtype, copy=False), sample_weight)
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver!r} is not stochastic."
+            )
+        return True
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -204,26 +203,96 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
-        previous_theta = getattr(self, "_theta", None)
-        previous_network = getattr(self, "_net", None)
-        data = self._validate_training_data(X, y, sample_weight)
-        net = self._network()
-        dtype = data.X.dtype
-        rng = check_random_state(self.random_state)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-        if (
-            self.warm_start
-            and previous_theta is not None
-            and previous_network == net
-        ):
-            theta = previous_theta.astype(dtype, copy=True)
-            history = self._history
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        # Any error, during validation or training, leaves the estimator exactly
+        # as it was: a failed fit never leaves a half-fitted model behind.
+        state = self.__dict__.copy()
+        try:
+            self._fit_unprotected(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+        return self
+
+    def _fit_unprotected(self, X, y, sample_weight, incremental, classes):
+        fitted = hasattr(self, "_theta")
+        first_call = not (fitted and incremental)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        previous_net = getattr(self, "_net", None)
+        hidden_layer_sizes = self._hidden_layer_sizes()
+
+        X, pad = check_sequences(self, X, reset=first_call)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        Y = self._validate_targets(y, reset=first_call, classes=classes)
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: X "
+                f"has {X.shape[0]} sequences, y has {Y.shape[0]}."
+            )
+        dtype = X.dtype
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
+        sample_weight = self._training_sample_weight(Y, sample_weight, incremental)
+
+        net = Network(
+            n_features=self.n_features_in_,
+            hidden_layer_sizes=hidden_layer_sizes,
+            n_outputs=self.n_outputs_,
+            activation=self.activation,
+            pooling=self.pooling,
+            out_activation=self.out_activation_,
+        )
+        method = self._scipy_method
+        if method is not None:
+            check_scipy_method(method, net.n_params)
+
+        if not first_call:
+            rng = self._random_state
+        else:
+            rng = check_random_state(self.random_state)
+        continuing = incremental or self.warm_start
+        if fitted and continuing and previous_net == net:
+            theta = self._theta.astype(dtype, copy=True)
+            history = copy.deepcopy(self._history)
         else:
             theta = init_params(rng, net.index, self.activation, dtype)
             history = TrainingHistory()
 
+        X_tm, pad_tm = to_time_major(X, pad, dtype)
+        data = Batch(X_tm, pad_tm, Y.astype(dtype, copy=False), sample_weight)
         loss_grad = LossGrad(net, self.alpha)
-        if self.solver in STOCHASTIC_SOLVERS:
+        validate = None
+        if self.early_stopping:
+            data, validation = self._validation_split(data, rng)
+            validate = self._make_validator(net, validation)
+            history.validation_scores = []
+            history.validation_loss_curve = []
+            history.best_validation_score = -np.inf
+        history.no_improvement_count = 0
+        if not incremental:
+            history.n_iter = 0
+        monitor = Monitor(
+            history,
+            theta,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            validate=validate,
+        )
+
+        optimize_result = None
+        if method is None:
+            if incremental and fitted and hasattr(self, "_optimizer"):
+                optimizer = copy.deepcopy(self._optimizer)
+            else:
+                optimizer = make_optimizer(self, theta.size, dtype)
             batch_size = (
                 min(200, data.n_samples)
                 if self.batch_size == "auto"
@@ -233,38 +302,90 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 loss_grad,
                 theta,
                 data,
-                make_optimizer(self, theta.size, dtype),
-                history,
+                optimizer,
+                monitor,
                 batch_size=batch_size,
                 max_iter=self.max_iter,
                 shuffle=self.shuffle,
                 rng=rng,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                verbose=self.verbose,
+                clip_norm=self.clip_norm,
+                incremental=incremental,
             )
+            self._optimizer = optimizer
         else:
-            fit_lbfgs(
+            optimize_result = fit_scipy(
                 loss_grad,
                 theta,
                 data,
-                history,
+                monitor,
+                method=method,
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
                 tol=self.tol,
-                verbose=self.verbose,
             )
 
         self._theta = theta
         self._net = net
         self._history = history
+        self._random_state = rng
         self._set_fitted_views()
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.loss_curve_ = history.loss_curve
         self.best_loss_ = history.best_loss
-        self.loss_ = data.loss_grad(loss_grad, theta)[0]
-        return self
+        self.loss_ = float(data.loss_grad(loss_grad, theta)[0])
+        if self.early_stopping:
+            self.validation_scores_ = history.validation_scores
+            self.validation_loss_curve_ = history.validation_loss_curve
+            self.best_validation_score_ = history.best_validation_score
+        else:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+        self.optimize_result_ = optimize_result
+
+    def _validation_split(self, data, rng):
+        """Hold out ``validation_fraction`` of the data (stratified for classifiers).
+
+        Returns
+        -------
+        train, validation : Batch
+        """
+        # An int random_state seeds the split on its own, so the split is
+        # train_test_split(..., random_state=random_state) and users can
+        # reproduce it; otherwise it draws from the estimator's generator.
+        n_validation = int(np.ceil(self.validation_fraction * data.n_samples))
+        if n_validation < 2:
+            raise ValueError(
+                f"The validation set is too small ({n_validation} sequence(s)). "
+                "Increase 'validation_fraction' or the size of your dataset."
+            )
+        split_random_state = (
+            self.random_state if isinstance(self.random_state, Integral) else rng
+        )
+        train_idx, val_idx = train_test_split(
+            np.arange(data.n_samples),
+            test_size=self.validation_fraction,
+            random_state=split_random_state,
+            stratify=self._stratify_labels(data.Y),
+        )
+        return data.take(np.sort(train_idx)), data.take(np.sort(val_idx))
+
+    def _make_validator(self, net, validation):
+        """``validate(theta) -> (score, loss)`` on the held-out set.
+
+        The score is the estimator's ``score`` (accuracy or R²); the loss is the
+        sample-weighted mean data loss, without the L2 term.
+        """
+        loss_function = LOSS_FUNCTIONS[net.out_activation]
+
+        def validate(theta):
+            raw = predict_raw(net, theta, validation.X, validation.pad)
+            per_sample, _ = loss_function(raw, validation.Y)
+            loss = np.average(per_sample, weights=validation.sample_weight)
+            return self._score_raw(raw, validation.Y, validation.sample_weight), loss
+
+        return validate
 
     # -------------------------------------------------------------- fitted
     def _set_fitted_views(self):
@@ -295,8 +416,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """Validated raw network output, (n_samples, n_outputs)."""
         check_is_fitted(self)
         X, pad = check_sequences(self, X, reset=False)
-        dtype = self._theta.dtype
-        X_tm, pad_tm = to_time_major(X, pad, dtype)
+        X_tm, pad_tm = to_time_major(X, pad, self._theta.dtype)
         return predict_raw(self._net, self._theta, X_tm, pad_tm)
 
     def __sklearn_tags__(self):

@@ -6,8 +6,11 @@
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 
 from ._base import BaseRNN
@@ -38,15 +41,24 @@ _COMMON_PARAMETERS = """\
         - 'max', the element-wise maximum of the states over the valid
           timesteps.
 
-    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+    solver : {'adam', 'sgd', 'lbfgs', 'L-BFGS-B', 'CG', 'BFGS', 'Newton-CG', \
+            'TNC', 'SLSQP', 'trust-constr'}, default='adam'
         The solver for weight optimization.
 
         - 'adam' refers to the stochastic gradient-based optimizer proposed by
           Kingma and Ba.
         - 'sgd' refers to stochastic gradient descent (with momentum).
-        - 'lbfgs' is ``scipy.optimize.minimize(method='L-BFGS-B')`` on the flat
-          parameter vector, full batch, with the exact BPTT gradient. It often
-          converges faster and better on small data sets.
+        - 'lbfgs' is an alias of 'L-BFGS-B'.
+        - Any other value is the name of a gradient-based
+          ``scipy.optimize.minimize`` method, run full batch on the flat
+          parameter vector (in float64) with the exact BPTT gradient
+          (``jac=True``); the raw result is kept as ``optimize_result_``.
+          'L-BFGS-B' often converges faster and better on small data sets;
+          'CG' needs the least memory; 'Newton-CG' approximates Hessian-vector
+          products by finite differences of the gradient; 'BFGS', 'SLSQP' and
+          'trust-constr' keep a dense n_params x n_params matrix and are
+          refused when it would exceed 1 GiB. Gradient-free methods
+          ('Nelder-Mead', 'Powell', 'COBYLA', ...) are not accepted.
 
     alpha : float, default=0.0001
         Strength of the L2 regularization term on the weight matrices (not the
@@ -123,6 +135,26 @@ _COMMON_PARAMETERS = """\
         Whether to use Nesterov's momentum. Only used when solver='sgd' and
         momentum > 0.
 
+    early_stopping : bool, default=False
+        Whether to use early stopping to terminate training when the
+        validation score is not improving, for every solver. If set to True,
+        ``validation_fraction`` of the training data is set aside (stratified
+        for single-output classification) and training stops when the
+        validation score has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive iterations; the parameters with the
+        best validation score are then restored. For the scipy methods the
+        validation set is scored from scipy's per-iteration callback. Not
+        supported by ``partial_fit``. With an int ``random_state`` the held-out
+        indices are those of ``train_test_split(np.arange(n_samples),
+        test_size=validation_fraction, random_state=random_state,
+        stratify=y)`` (``stratify=None`` for regression and multilabel
+        targets).
+
+    validation_fraction : float, default=0.1
+        The proportion of training data to set aside as validation set for
+        early stopping. Must be between 0 and 1. Only used if
+        ``early_stopping`` is True.
+
     beta_1 : float, default=0.9
         Exponential decay rate for estimates of first moment vector in adam,
         should be in [0, 1). Only used when solver='adam'.
@@ -135,15 +167,28 @@ _COMMON_PARAMETERS = """\
         Value for numerical stability in adam. Only used when solver='adam'.
 
     n_iter_no_change : int, default=10
-        Maximum number of epochs to not meet ``tol`` improvement. Only
-        effective when solver='sgd' or 'adam'.
+        Maximum number of iterations to not meet ``tol`` improvement of the
+        training loss (or of the validation score with early stopping). Used by
+        'sgd' and 'adam', and by the scipy methods when early stopping.
 
     max_fun : int, default=15000
-        Only used when solver='lbfgs'. Maximum number of loss function calls.
+        Only used by the scipy methods. Maximum number of loss function calls.
         The solver iterates until convergence (determined by 'tol'), number of
         iterations reaches max_iter, or this number of loss function calls.
         Note that the number of loss function calls will be greater than or
-        equal to the number of iterations."""
+        equal to the number of iterations.
+
+    clip_norm : float or None, default=5.0
+        Only used by 'sgd' and 'adam': each minibatch gradient whose Euclidean
+        norm (over all parameters) exceeds ``clip_norm`` is rescaled to that
+        norm before the update; None disables clipping. Backpropagation
+        through time multiplies the gradient by the recurrent Jacobian once per
+        step, so it can grow geometrically with the sequence length and one
+        large step can throw the weights far away (Pascanu et al., 2013). The
+        default 5.0 is several times the norm that ordinary training reaches
+        with the default initialization and mean loss, so it only acts on such
+        explosions. The scipy methods get the exact gradient, never clipped,
+        since their line searches need it."""
 
 _COMMON_ATTRIBUTES = """\
     loss_ : float
@@ -155,7 +200,30 @@ _COMMON_ATTRIBUTES = """\
 
     loss_curve_ : list of shape (`n_iter_`,)
         The loss at the end of each training iteration (for 'adam' and 'sgd'
-        the sample-weighted mean of the minibatch losses of the epoch).
+        the sample-weighted mean of the minibatch losses of the epoch), over
+        all ``warm_start`` and ``partial_fit`` calls.
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The score at each iteration on a held-out validation set (accuracy
+        for the classifier, R² for the regressor). Only available if
+        ``early_stopping=True``, otherwise the attribute is set to ``None``.
+
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        The loss on the validation set at each iteration (sample-weighted mean,
+        without the L2 term). Only available if ``early_stopping=True``,
+        otherwise the attribute is set to ``None``.
+
+    best_validation_score_ : float or None
+        The best validation score (i.e. accuracy or R²) that triggered the
+        early stopping; the fitted parameters are those that reached it. Only
+        available if ``early_stopping=True``, otherwise the attribute is set
+        to ``None``.
+
+    optimize_result_ : scipy.optimize.OptimizeResult or None
+        The result of ``scipy.optimize.minimize`` for the scipy methods (built
+        by the estimator, with a message saying why, when training was ended
+        by early stopping or a limit scipy has no option for); None for 'adam'
+        and 'sgd'.
 
     t_ : int
         The number of training samples seen by the solver during fitting.
@@ -277,6 +345,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Kingma, D. P. and Ba, J. (2014). Adam: A method for stochastic
     optimization. arXiv:1412.6980.
 
+    Pascanu, R., Mikolov, T. and Bengio, Y. (2013). On the difficulty of
+    training recurrent neural networks. ICML.
+
     Examples
     --------
     >>> import numpy as np
@@ -312,11 +383,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        clip_norm=5.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -336,14 +410,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             warm_start=warm_start,
             momentum=momentum,
             nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             beta_1=beta_1,
             beta_2=beta_2,
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            clip_norm=clip_norm,
         )
 
-    def _validate_targets(self, y, reset):
+    def _validate_targets(self, y, reset, classes=None):
         y = check_array(
             y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y", allow_nd=True
         )
@@ -358,7 +435,38 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         if reset:
             self.n_outputs_ = Y.shape[1]
             self.out_activation_ = "identity"
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs, but {type(self).__name__} was fitted "
+                f"with {self.n_outputs_}."
+            )
         return Y
+
+    def _score_raw(self, raw, Y, sample_weight):
+        return r2_score(Y, raw, sample_weight=sample_weight)
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch of the stochastic solver over (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            The input sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence in the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "_theta"):
+            self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predict using the recurrent network.
@@ -397,6 +505,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     ----------
 %(parameters)s
 
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights associated with classes in the form ``{class_label: weight}``.
+        If not given, all classes have weight one. The 'balanced' mode uses
+        the values of y to automatically adjust weights inversely proportional
+        to class frequencies in the input data as ``n_samples / (n_classes *
+        np.bincount(y))``, counting each sequence with its ``sample_weight``
+        (so integer weights still act like repeated sequences). Multiplied with
+        ``sample_weight`` when both are given. For multilabel targets each
+        label is a binary problem, the weights of the labels multiply, and a
+        dict must be a list of dicts, one per label.
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -425,6 +544,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     Kingma, D. P. and Ba, J. (2014). Adam: A method for stochastic
     optimization. arXiv:1412.6980.
+
+    Pascanu, R., Mikolov, T. and Bengio, Y. (2013). On the difficulty of
+    training recurrent neural networks. ICML.
 
     Examples
     --------
@@ -463,11 +585,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        clip_norm=5.0,
+        class_weight=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -487,20 +613,39 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             warm_start=warm_start,
             momentum=momentum,
             nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             beta_1=beta_1,
             beta_2=beta_2,
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            clip_norm=clip_norm,
         )
+        self.class_weight = class_weight
 
-    def _validate_targets(self, y, reset):
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
+
+    def _validate_targets(self, y, reset, classes=None):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        if classes is not None and hasattr(self, "classes_") and not reset:
+            if not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"`classes={classes!r}` is not the same as on the first call to "
+                    f"partial_fit, was: {self.classes_!r}."
+                )
         if reset:
-            binarizer = LabelBinarizer().fit(y)
+            if classes is not None:
+                classes = np.unique(classes)
+                binarizer = LabelBinarizer().fit(classes)
+            else:
+                binarizer = LabelBinarizer().fit(y)
             if binarizer.y_type_ != "multilabel-indicator" and len(
                 binarizer.classes_
             ) < 2:
@@ -525,33 +670,133 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             self.out_activation_ = (
                 "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
             )
-        elif not set(np.unique(y)) <= set(self.classes_):
-            unseen = sorted(set(np.unique(y)) - set(self.classes_))
-            raise ValueError(
-                f"y has classes {unseen} that are not in classes_ {self.classes_}."
-            )
+        if self._label_binarizer.y_type_ != "multilabel-indicator":
+            unseen = np.setdiff1d(y, self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y has classes {unseen.tolist()} that are not in classes_ "
+                    f"{self.classes_.tolist()}."
+                )
         Y = self._label_binarizer.transform(y).astype(np.float64)
         if reset:
             self.n_outputs_ = Y.shape[1]
         return Y
 
-    def _check_weighted_targets(self, Y, sample_weight):
-        if sample_weight is None or self._label_binarizer.y_type_ not in (
-            "binary",
-            "multiclass",
-        ):
-            return
-        weighted = Y[sample_weight > 0]
-        n_present = (
-            np.count_nonzero(weighted.any(axis=0))
-            if self.out_activation_ == "softmax"
-            else int(weighted.any()) + int(not weighted.all())
-        )
-        if n_present < 2:
+    def _class_indices(self, Y):
+        """Index into ``classes_`` of each sample (binary or multiclass Y)."""
+        if self.out_activation_ == "softmax":
+            return Y.argmax(axis=1)
+        return Y[:, 0].astype(int)
+
+    def _training_sample_weight(self, Y, sample_weight, incremental):
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        if self.class_weight is not None:
+            weights = self._class_weight_per_sample(Y, sample_weight).astype(Y.dtype)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        if sample_weight is None or multilabel or incremental:
+            return sample_weight
+        present = np.unique(self._class_indices(Y)[sample_weight > 0])
+        if present.size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes with "
                 "non-zero sample_weight, but only one class has any."
             )
+        return sample_weight
+
+    def _class_weight_per_sample(self, Y, sample_weight):
+        """The class weight of each sample, shape (n_samples,).
+
+        'balanced' counts the classes with ``sample_weight``, so integer weights
+        still act like repeated sequences: the weight of class c is
+        ``sum(w) / (n_classes * sum(w[y == c]))``. For multilabel targets each
+        label column is a binary problem and the weights of the columns multiply.
+        """
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            columns = [Y[:, j].astype(int) for j in range(Y.shape[1])]
+            classes_per_column = [np.array([0, 1])] * Y.shape[1]
+            class_weights = self.class_weight
+            if isinstance(class_weights, dict):
+                raise ValueError(
+                    "For multilabel targets, class_weight must be 'balanced' or a "
+                    "list of dicts, one per label."
+                )
+            if class_weights == "balanced":
+                class_weights = ["balanced"] * Y.shape[1]
+        else:
+            columns = [self._class_indices(Y)]
+            classes_per_column = [self.classes_]
+            class_weights = [self.class_weight]
+        if len(class_weights) != len(columns):
+            raise ValueError(
+                f"class_weight has {len(class_weights)} entries for "
+                f"{len(columns)} outputs."
+            )
+        weights = np.ones(Y.shape[0])
+        for index, classes, class_weight in zip(
+            columns, classes_per_column, class_weights
+        ):
+            if class_weight == "balanced":
+                totals = np.bincount(index, weights=sample_weight, minlength=len(classes))
+                per_class = np.divide(
+                    totals.sum(),
+                    len(classes) * totals,
+                    out=np.zeros(len(classes)),
+                    where=totals > 0,
+                )
+            else:
+                unknown = set(class_weight) - set(classes.tolist())
+                if unknown:
+                    raise ValueError(
+                        f"class_weight has labels {sorted(map(str, unknown))} that "
+                        f"are not among the classes {classes.tolist()}."
+                    )
+                per_class = np.array([class_weight.get(c, 1.0) for c in classes])
+            weights *= per_class[index]
+        return weights
+
+    def _stratify_labels(self, Y):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return None  # as MLP: no stratification for multilabel targets
+        return self._class_indices(Y)
+
+    def _score_raw(self, raw, Y, sample_weight):
+        if self.out_activation_ == "softmax":
+            correct = raw.argmax(axis=1) == Y.argmax(axis=1)
+        else:  # binary, or multilabel where every label must match
+            correct = ((raw > 0) == (Y > 0.5)).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch of the stochastic solver over (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            The input sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            The target classes (an indicator matrix for multilabel targets).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence in the loss.
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit; can be obtained via
+            ``np.unique(y_all)``, where ``y_all`` is the target vector of the
+            entire dataset. Required in the first call (except for multilabel
+            targets), optional but checked in later calls.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "_theta"):
+            self._validate_params()
+            if classes is None and type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def decision_function(self, X):
         """Raw output of the network, before the output activation.

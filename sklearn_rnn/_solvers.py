@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,29 +15,43 @@ from sklearn.utils import gen_batches
 from ._optimizers import AdamOptimizer, SGDOptimizer
 
 STOCHASTIC_SOLVERS = ("adam", "sgd")
-SCIPY_SOLVERS = ("lbfgs",)
+# gradient-based scipy.optimize.minimize methods, spelled as scipy spells them
+SCIPY_METHODS = ("L-BFGS-B", "CG", "BFGS", "Newton-CG", "TNC", "SLSQP", "trust-constr")
+SOLVER_ALIASES = {"lbfgs": "L-BFGS-B"}
+# methods that keep a dense (n_params, n_params) matrix
+DENSE_MATRIX_METHODS = ("BFGS", "SLSQP", "trust-constr")
+DENSE_MATRIX_MAX_BYTES = 2**30
 
 
 @dataclass
 class TrainingHistory:
-    """What a fit records, carried across ``warm_start`` fits.
+    """What a fit records, carried across ``warm_start`` and ``partial_fit`` calls.
 
     Attributes
     ----------
     loss_curve : list of float
         Training loss at the end of each iteration.
+    validation_scores : list of float
+        Validation score at the end of each iteration (early stopping only).
+    validation_loss_curve : list of float
+        Validation loss at the end of each iteration (early stopping only).
     best_loss : float
         Lowest training loss seen.
+    best_validation_score : float
+        Highest validation score seen (early stopping only).
     n_iter : int
-        Iterations (epochs, or optimizer iterations for scipy) of the last fit.
+        Iterations (epochs for adam and sgd) of the last fit.
     t : int
-        Training samples seen by the stochastic solvers (MLP's ``t_``).
+        Training samples seen by the solver.
     no_improvement_count : int
-        Consecutive epochs without an improvement of ``tol``.
+        Consecutive iterations without an improvement of ``tol``.
     """
 
     loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
+    best_validation_score: float = -np.inf
     n_iter: int = 0
     t: int = 0
     no_improvement_count: int = 0
@@ -44,7 +59,7 @@ class TrainingHistory:
 
 @dataclass
 class Batch:
-    """One batch of training data, time-major.
+    """Training data, time-major.
 
     Attributes
     ----------
@@ -70,7 +85,7 @@ class Batch:
         return float(self.sample_weight.sum())
 
     def take(self, idx):
-        """The sub-batch of the samples ``idx`` (a slice or an index array)."""
+        """The samples ``idx`` (a slice or an index array) as a new Batch."""
         pad = None if self.pad is None else self.pad[:, idx]
         if pad is not None and not pad.any():
             pad = None
@@ -79,6 +94,86 @@ class Batch:
 
     def loss_grad(self, loss_grad, theta):
         return loss_grad(theta, self.X, self.pad, self.Y, self.sample_weight)
+
+
+class Monitor:
+    """Per-iteration bookkeeping shared by every solver.
+
+    Records the loss curve, prints the progress line, scores the validation set
+    when early stopping, keeps a copy of the best parameters (best validation
+    score with early stopping, else lowest training loss) and counts the
+    iterations without an improvement of ``tol``.
+
+    Parameters
+    ----------
+    history : TrainingHistory
+        Updated in place.
+    theta : ndarray of shape (n_params,)
+        The initial parameters.
+    tol : float
+    n_iter_no_change : int
+    verbose : bool or int
+    validate : callable or None
+        ``validate(theta) -> (score, loss)`` on the validation set; None when
+        not early stopping.
+    """
+
+    def __init__(self, history, theta, *, tol, n_iter_no_change, verbose, validate):
+        self.history = history
+        self.best_theta = theta.copy()
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.verbose = verbose
+        self.validate = validate
+
+    def end_iteration(self, theta, loss):
+        """Record one iteration.
+
+        Returns
+        -------
+        stalled : bool
+            True when the monitored quantity has not improved by ``tol`` for more
+            than ``n_iter_no_change`` consecutive iterations.
+        """
+        history = self.history
+        history.n_iter += 1
+        history.loss_curve.append(float(loss))
+        line = "Iteration %d, loss = %.8f" % (history.n_iter, loss)
+        improved_training = loss < history.best_loss
+        if improved_training:
+            stalled_by = loss > history.best_loss - self.tol
+            history.best_loss = float(loss)
+        else:
+            stalled_by = True
+        if self.validate is None:
+            if improved_training:
+                self.best_theta[:] = theta
+        else:
+            score, val_loss = self.validate(theta)
+            history.validation_scores.append(float(score))
+            history.validation_loss_curve.append(float(val_loss))
+            line += ", validation score = %.6f, validation loss = %.8f" % (
+                score,
+                val_loss,
+            )
+            stalled_by = score < history.best_validation_score + self.tol
+            if score > history.best_validation_score:
+                history.best_validation_score = float(score)
+                self.best_theta[:] = theta
+        history.no_improvement_count = (
+            history.no_improvement_count + 1 if stalled_by else 0
+        )
+        if self.verbose:
+            print(line)
+        return history.no_improvement_count > self.n_iter_no_change
+
+    def stall_message(self):
+        what = "Training loss" if self.validate is None else "Validation score"
+        return "%s did not improve more than tol=%f for %d consecutive epochs." % (
+            what,
+            self.tol,
+            self.n_iter_no_change,
+        )
 
 
 def make_optimizer(estimator, n_params, dtype):
@@ -103,13 +198,32 @@ def make_optimizer(estimator, n_params, dtype):
     )
 
 
-def _warn_divergence(where):
+def _is_finite(loss, grad):
+    return np.isfinite(loss) and np.isfinite(grad).all()
+
+
+def _warn_divergence(where, early_stopping):
+    kept = "best validation score" if early_stopping else "lowest loss"
     warnings.warn(
         f"Training diverged: the loss or its gradient became non-finite {where}. "
-        "Training stopped and the parameters with the lowest loss seen were "
-        "kept. Scale the inputs or lower the learning rate.",
+        f"Training stopped and the parameters with the {kept} seen were kept. "
+        "Scale the inputs, lower the learning rate or set clip_norm.",
         ConvergenceWarning,
     )
+
+
+def clip_gradient(grad, clip_norm):
+    """Rescale ``grad`` in place so that its Euclidean norm is at most ``clip_norm``.
+
+    Returns
+    -------
+    norm : float
+        The norm before clipping.
+    """
+    norm = float(np.sqrt(grad @ grad))
+    if clip_norm is not None and norm > clip_norm:
+        grad *= clip_norm / norm
+    return norm
 
 
 def fit_stochastic(
@@ -117,24 +231,23 @@ def fit_stochastic(
     theta,
     data,
     optimizer,
-    history,
+    monitor,
     *,
     batch_size,
     max_iter,
     shuffle,
     rng,
-    tol,
-    n_iter_no_change,
-    verbose,
+    clip_norm,
+    incremental=False,
 ):
     """Minibatch training with a stochastic optimizer, updating ``theta`` in place.
 
-    Each iteration is one epoch over ``data`` in minibatches (shuffled if asked).
-    Training stops when the epoch loss has not improved by ``tol`` for
-    ``n_iter_no_change`` consecutive epochs (the optimizer may instead lower its
-    learning rate), after ``max_iter`` epochs (with a ConvergenceWarning), or when
-    the loss or gradient becomes non-finite (the best parameters are restored,
-    with a ConvergenceWarning).
+    Each iteration is one epoch over ``data``. Training stops when the monitored
+    quantity stalls (the optimizer may lower its learning rate instead), after
+    ``max_iter`` epochs (ConvergenceWarning), or when the loss or gradient
+    becomes non-finite (the best parameters are restored, ConvergenceWarning).
+    With early stopping the parameters of the best validation score are restored
+    at the end.
 
     Parameters
     ----------
@@ -143,75 +256,128 @@ def fit_stochastic(
     theta : ndarray of shape (n_params,)
         Initial parameters, updated in place.
     data : Batch
-        The whole training set.
+        The training set.
     optimizer : BaseOptimizer
-    history : TrainingHistory
-        Updated in place.
-    batch_size : int
-    max_iter : int
+    monitor : Monitor
+    batch_size, max_iter : int
     shuffle : bool
     rng : numpy.random.RandomState
         Shuffles the samples.
-    tol : float
-    n_iter_no_change : int
-    verbose : bool or int
-        Print the loss of each epoch.
+    clip_norm : float or None
+        Maximum Euclidean norm of each minibatch gradient.
+    incremental : bool, default=False
+        One epoch only, without stopping rules or warnings (``partial_fit``).
     """
+    early_stopping = monitor.validate is not None
     n_samples = data.n_samples
     total_weight = data.weight_sum
     sample_idx = np.arange(n_samples)
-    best_theta = theta.copy()
-    history.n_iter = 0
-    for _ in range(max_iter):
+    for _ in range(1 if incremental else max_iter):
         if shuffle:
             rng.shuffle(sample_idx)
         epoch_loss = 0.0
         for batch_slice in gen_batches(n_samples, batch_size):
             batch = data.take(sample_idx[batch_slice] if shuffle else batch_slice)
             loss, grad = batch.loss_grad(loss_grad, theta)
-            if not (np.isfinite(loss) and np.isfinite(grad).all()):
-                theta[:] = best_theta
-                _warn_divergence(f"in iteration {history.n_iter + 1}")
+            if not _is_finite(loss, grad):
+                theta[:] = monitor.best_theta
+                _warn_divergence(
+                    f"in iteration {monitor.history.n_iter + 1}", early_stopping
+                )
                 return
-            # the epoch loss is the weighted mean of the per-batch objectives
+            clip_gradient(grad, clip_norm)
+            # the epoch loss is the weighted mean of the minibatch objectives
             epoch_loss += loss * batch.weight_sum / total_weight
             optimizer.update_params(theta, grad)
 
-        history.n_iter += 1
-        history.t += n_samples
-        history.loss_curve.append(epoch_loss)
-        if verbose:
-            print("Iteration %d, loss = %.8f" % (history.n_iter, epoch_loss))
-
-        if epoch_loss > history.best_loss - tol:
-            history.no_improvement_count += 1
-        else:
-            history.no_improvement_count = 0
-        if epoch_loss < history.best_loss:
-            history.best_loss = epoch_loss
-            best_theta[:] = theta
-
-        optimizer.iteration_ends(history.t)
-        if history.no_improvement_count > n_iter_no_change:
-            msg = (
-                "Training loss did not improve more than tol=%f for %d "
-                "consecutive epochs." % (tol, n_iter_no_change)
-            )
-            if optimizer.trigger_stopping(msg, verbose):
-                return
-            history.no_improvement_count = 0
-    warnings.warn(
-        "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-        "optimization hasn't converged yet." % max_iter,
-        ConvergenceWarning,
-    )
+        monitor.history.t += n_samples
+        stalled = monitor.end_iteration(theta, epoch_loss)
+        optimizer.iteration_ends(monitor.history.t)
+        if incremental:
+            return
+        if stalled:
+            if optimizer.trigger_stopping(monitor.stall_message(), monitor.verbose):
+                break
+            monitor.history.no_improvement_count = 0
+    else:
+        warnings.warn(
+            "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+            "optimization hasn't converged yet." % max_iter,
+            ConvergenceWarning,
+        )
+    if early_stopping:
+        theta[:] = monitor.best_theta
 
 
-def fit_lbfgs(loss_grad, theta, data, history, *, max_iter, max_fun, tol, verbose):
-    """Full-batch training with ``scipy.optimize.minimize(method='L-BFGS-B')``.
+class _StopTraining(Exception):
+    """Raised from inside scipy's loop to end it (early stopping, limits)."""
+
+    def __init__(self, message, converged):
+        super().__init__(message)
+        self.converged = converged
+
+
+def scipy_options(method, max_iter, max_fun, tol):
+    """Map ``max_iter``, ``max_fun`` and ``tol`` onto the method's own options.
+
+    Limits a method has no option for (max_fun for all but L-BFGS-B and TNC,
+    max_iter for TNC) are enforced by :func:`fit_scipy` itself.
+    """
+    return {
+        "L-BFGS-B": {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        "CG": {"maxiter": max_iter, "gtol": tol},
+        "BFGS": {"maxiter": max_iter, "gtol": tol},
+        "Newton-CG": {"maxiter": max_iter, "xtol": tol},
+        "TNC": {"maxfun": max_fun, "gtol": tol},
+        "SLSQP": {"maxiter": max_iter, "ftol": tol},
+        "trust-constr": {"maxiter": max_iter, "gtol": tol, "xtol": tol},
+    }[method]
+
+
+def check_scipy_method(method, n_params):
+    """Refuse a dense-matrix method whose (n_params, n_params) matrix is too big."""
+    n_bytes = 8 * n_params**2
+    if method in DENSE_MATRIX_METHODS and n_bytes > DENSE_MATRIX_MAX_BYTES:
+        raise ValueError(
+            f"solver={method!r} keeps a dense {n_params} x {n_params} matrix "
+            f"({n_bytes / 2**30:.1f} GiB for this network's {n_params} "
+            f"parameters; the limit is {DENSE_MATRIX_MAX_BYTES / 2**30:.0f} GiB). "
+            "Use 'L-BFGS-B', 'CG', 'TNC', 'Newton-CG', 'adam' or 'sgd', or a "
+            "smaller network."
+        )
+
+
+def _central_difference_hessp(fun):
+    """Hessian-vector products by central differences of the exact gradient.
+
+    ``H p ~ |p| (g(x + h u) - g(x - h u)) / (2 h)`` with ``u = p / |p|`` and
+    ``h = eps ** (1/3) * (1 + |x|)``: the truncation error is O(h²) and the
+    rounding error O(eps / h), both near eps ** (2/3) relative, where scipy's
+    default forward difference leaves an error near sqrt(eps).
+    """
+    step_base = np.finfo(np.float64).eps ** (1 / 3)
+
+    def hessp(x, p):
+        p_norm = np.linalg.norm(p)
+        if p_norm == 0:
+            return np.zeros_like(x)
+        direction = p / p_norm
+        step = step_base * (1 + np.linalg.norm(x))
+        g_plus = fun(x + step * direction)[1]
+        g_minus = fun(x - step * direction)[1]
+        return (g_plus - g_minus) * (p_norm / (2 * step))
+
+    return hessp
+
+
+def fit_scipy(
+    loss_grad, theta, data, monitor, *, method, max_iter, max_fun, tol
+):
+    """Full-batch training with ``scipy.optimize.minimize(method=method, jac=True)``.
 
     scipy works on a float64 copy of the flat vector; the loss is evaluated in
-    ``theta``'s dtype.
+    ``theta``'s dtype. Each scipy iteration is one monitor iteration; early
+    stopping ends the run from scipy's callback.
 
     Parameters
     ----------
@@ -220,60 +386,110 @@ def fit_lbfgs(loss_grad, theta, data, history, *, max_iter, max_fun, tol, verbos
     theta : ndarray of shape (n_params,)
         Initial parameters, overwritten with the solution.
     data : Batch
-    history : TrainingHistory
-        Updated in place; the loss curve gets one entry per iteration.
+    monitor : Monitor
+    method : str
+        One of :data:`SCIPY_METHODS`.
     max_iter, max_fun : int
-        scipy's ``maxiter`` and ``maxfun``.
+        Maximum iterations and loss evaluations.
     tol : float
-        scipy's ``gtol``.
-    verbose : bool or int
+        Mapped by :func:`scipy_options`.
 
     Returns
     -------
     result : scipy.optimize.OptimizeResult
+        scipy's result, or one built here when training was ended from the
+        callback (its message says why).
     """
     dtype = theta.dtype
-    best = {"loss": np.inf, "x": theta.astype(np.float64)}
+    early_stopping = monitor.validate is not None
+    state = {"n_evals": 0, "last_x": theta.astype(np.float64)}
+    recent = deque(maxlen=8)  # (x, loss) of recent evaluations, for TNC's callback
+    enforce_max_fun = "maxfun" not in scipy_options(method, 1, 1, 0)
 
     def fun(x):
+        state["n_evals"] += 1
+        if enforce_max_fun and state["n_evals"] > max_fun:
+            raise _StopTraining(
+                f"Maximum number of function evaluations (max_fun={max_fun}) "
+                "reached.",
+                converged=False,
+            )
         loss, grad = data.loss_grad(loss_grad, x.astype(dtype, copy=False))
-        if not (np.isfinite(loss) and np.isfinite(grad).all()):
-            # an infinite value makes the line search step back
-            return np.inf, np.zeros_like(x)
-        if loss < best["loss"]:
-            best["loss"], best["x"] = loss, x.copy()
+        if not _is_finite(loss, grad):
+            return np.inf, np.zeros_like(x)  # makes the line search step back
+        recent.append((x.copy(), loss))
         return loss, grad.astype(np.float64, copy=False)
 
-    history.n_iter = 0
-
-    def callback(intermediate_result):
-        history.n_iter += 1
-        history.loss_curve.append(float(intermediate_result.fun))
-        if verbose:
-            print(
-                "Iteration %d, loss = %.8f" % (history.n_iter, intermediate_result.fun)
+    def on_iteration(x, loss):
+        state["last_x"] = x.copy()
+        if monitor.end_iteration(x, loss) and early_stopping:
+            raise _StopTraining(monitor.stall_message(), converged=True)
+        if method == "TNC" and monitor.history.n_iter >= max_iter:
+            raise _StopTraining(
+                f"Maximum number of iterations (max_iter={max_iter}) reached.",
+                converged=False,
             )
 
-    result = scipy.optimize.minimize(
-        fun,
-        best["x"],
-        method="L-BFGS-B",
-        jac=True,
-        callback=callback,
-        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-    )
-    if not np.isfinite(result.fun):
-        _warn_divergence("during L-BFGS-B")
-    theta[:] = best["x"] if not np.isfinite(result.fun) else result.x
-    history.n_iter = int(result.nit)
-    history.t += data.n_samples * history.n_iter
-    history.best_loss = min(history.best_loss, best["loss"])
-    if result.status != 0:
+    if method == "TNC":  # TNC's callback receives only the iterate
+
+        def callback(xk):
+            for x, loss in reversed(recent):
+                if np.array_equal(x, xk):
+                    break
+            else:
+                loss = data.loss_grad(loss_grad, xk.astype(dtype))[0]
+            on_iteration(xk, loss)
+
+    else:
+
+        def callback(intermediate_result):
+            on_iteration(intermediate_result.x, intermediate_result.fun)
+
+    extra = {}
+    if method == "Newton-CG":
+        extra["hessp"] = _central_difference_hessp(fun)
+
+    monitor.history.n_iter = 0
+    try:
+        with warnings.catch_warnings():
+            # scipy warns when the line search meets our infinite loss
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = scipy.optimize.minimize(
+                fun,
+                state["last_x"],
+                method=method,
+                jac=True,
+                callback=callback,
+                options=scipy_options(method, max_iter, max_fun, tol),
+                **extra,
+            )
+    except _StopTraining as stop:
+        x = monitor.best_theta if stop.converged else state["last_x"]
+        result = scipy.optimize.OptimizeResult(
+            x=np.asarray(x, dtype=np.float64),
+            fun=data.loss_grad(loss_grad, x.astype(dtype))[0],
+            success=stop.converged,
+            status=0 if stop.converged else 1,
+            message=str(stop),
+            nit=monitor.history.n_iter,
+            nfev=state["n_evals"],
+        )
+    monitor.history.t += data.n_samples * monitor.history.n_iter
+
+    if early_stopping:
+        theta[:] = monitor.best_theta
+    elif not np.isfinite(result.fun) or not np.isfinite(result.x).all():
+        theta[:] = monitor.best_theta
+        _warn_divergence(f"during {method}", early_stopping)
+        return result
+    else:
+        theta[:] = result.x
+    if not result.success:
         warnings.warn(
-            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
+            "%s failed to converge after %d iteration(s) (status=%s): %s "
             "Increase the number of iterations (max_iter) or of function "
             "evaluations (max_fun), or scale the data."
-            % (result.nit, result.status, result.message),
+            % (method, monitor.history.n_iter, result.status, result.message),
             ConvergenceWarning,
         )
     return result

@@ -2,6 +2,7 @@
 scikit-learn integration."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -234,12 +235,26 @@ def test_float32_input_trains_in_float32():
 
 def test_divergence_keeps_finite_parameters():
     est = RNNRegressor(
-        hidden_layer_sizes=(8,), activation="relu", solver="sgd",
-        learning_rate_init=1e4, momentum=0.9, max_iter=50, random_state=0,
+        hidden_layer_sizes=(8,), activation="relu", solver="sgd", clip_norm=None,
+        learning_rate_init=1e4, max_iter=50, random_state=0,
     )
-    with pytest.warns(ConvergenceWarning):
+    with pytest.warns(ConvergenceWarning, match="diverged"):
         est.fit(X * 100, Y_REG * 1e3)
     assert np.isfinite(est._theta).all() and np.isfinite(est.predict(X)).all()
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs", "CG"])
+@pytest.mark.parametrize("clip_norm", [None, 5.0])
+def test_absurd_learning_rate_or_scale_gives_finite_predictions(solver, clip_norm):
+    est = RNNRegressor(
+        hidden_layer_sizes=(8,), activation="relu", solver=solver, max_iter=30,
+        learning_rate_init=1e6, clip_norm=clip_norm, random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X * 1e3, Y_REG * 1e6)
+    assert np.isfinite(est._theta).all()
+    assert np.isfinite(est.predict(X * 1e3)).all()
 
 
 # ---------------------------------------------------------- scikit-learn tools

@@ -1,0 +1,276 @@
+"""Training controls: scipy methods, early stopping, partial_fit, class_weight,
+clipping and progress output."""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import recall_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._solvers import SCIPY_METHODS, clip_gradient
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(150, 8, 2))
+Y_REG = X[:, :, 0].sum(axis=1) / np.sqrt(8)
+Y_CLF = (Y_REG > 0).astype(int)
+SMALL = dict(hidden_layer_sizes=(6,), random_state=0)
+
+
+@pytest.mark.parametrize("method", SCIPY_METHODS)
+def test_each_scipy_method_learns_and_keeps_its_result(method):
+    reg = RNNRegressor(**SMALL, solver=method, max_iter=150).fit(X, Y_REG)
+    clf = RNNClassifier(**SMALL, solver=method, max_iter=150).fit(X, Y_CLF)
+    assert reg.score(X, Y_REG) > 0.9
+    assert clf.score(X, Y_CLF) > 0.9
+    for est in (reg, clf):
+        result = est.optimize_result_
+        assert result.nit == est.n_iter_ == len(est.loss_curve_)
+        np.testing.assert_allclose(result.x, est._theta)
+        assert result.fun == pytest.approx(est.loss_, rel=1e-6)
+
+
+def test_stochastic_solvers_have_no_optimize_result():
+    est = RNNRegressor(**SMALL, max_iter=3).fit(X, Y_REG)
+    assert est.optimize_result_ is None
+
+
+@pytest.mark.parametrize("solver", ["Nelder-Mead", "Powell", "COBYLA", "newton"])
+def test_gradient_free_and_unknown_methods_are_rejected(solver):
+    est = RNNRegressor(solver=solver)
+    with pytest.raises(ValueError, match="'solver' parameter .* must be a str among"):
+        est.fit(X, Y_REG)
+    assert not hasattr(est, "n_features_in_")
+
+
+@pytest.mark.parametrize("method", ["BFGS", "SLSQP", "trust-constr"])
+def test_dense_matrix_methods_are_refused_on_big_networks(method):
+    est = RNNRegressor(hidden_layer_sizes=(128,), solver=method)
+    with pytest.raises(ValueError, match=r"dense .* matrix .*GiB"):
+        est.fit(X, Y_REG)
+    with pytest.raises(Exception):
+        check_is_fitted(est)
+
+
+def test_scipy_limits_become_convergence_warnings():
+    with pytest.warns(ConvergenceWarning, match="max_fun=5"):
+        est = RNNRegressor(**SMALL, solver="CG", max_fun=5).fit(X, Y_REG)
+    assert not est.optimize_result_.success
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        est = RNNRegressor(**SMALL, solver="TNC", max_iter=3).fit(X, Y_REG)
+    assert est.n_iter_ == 3
+
+
+# ---------------------------------------------------------------- early stopping
+def noisy_problem(Estimator):
+    """Few noisy sequences and a big network: training overfits quickly."""
+    noise_rng = np.random.RandomState(1)
+    X_small = noise_rng.normal(size=(80, 6, 3))
+    signal = X_small[:, :, 0].mean(axis=1)
+    if Estimator is RNNRegressor:
+        return X_small, signal + noise_rng.normal(scale=1.0, size=80)
+    flip = noise_rng.uniform(size=80) < 0.3
+    return X_small, ((signal > 0) ^ flip).astype(int)
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize(
+    "solver, params",
+    [
+        ("adam", dict(learning_rate_init=0.02)),
+        ("sgd", dict(learning_rate_init=0.1)),
+        ("lbfgs", {}),
+        ("CG", {}),
+    ],
+)
+def test_early_stopping_restores_best_validation_parameters(Estimator, solver, params):
+    X_small, y = noisy_problem(Estimator)
+    max_iter = 400
+    est = Estimator(
+        hidden_layer_sizes=(32,), solver=solver, early_stopping=True,
+        validation_fraction=0.25, n_iter_no_change=8, max_iter=max_iter,
+        alpha=0.0, random_state=0, **params,
+    ).fit(X_small, y)
+    assert est.n_iter_ < max_iter
+    assert (
+        len(est.loss_curve_)
+        == len(est.validation_scores_)
+        == len(est.validation_loss_curve_)
+        == est.n_iter_
+    )
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    # the parameters of the best iteration were restored
+    _, val_idx = train_test_split(
+        np.arange(len(y)), test_size=0.25, random_state=0,
+        stratify=y if Estimator is RNNClassifier else None,
+    )
+    val_idx = np.sort(val_idx)
+    assert est.score(X_small[val_idx], y[val_idx]) == pytest.approx(
+        est.best_validation_score_, abs=1e-12
+    )
+
+
+def test_early_stopping_validation_set_too_small():
+    est = RNNClassifier(**SMALL, early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        est.fit(X[:20], Y_CLF[:20])
+    assert not hasattr(est, "n_features_in_")
+
+
+def test_without_early_stopping_validation_attributes_are_none():
+    est = RNNRegressor(**SMALL, max_iter=2).fit(X, Y_REG)
+    assert est.validation_scores_ is None
+    assert est.validation_loss_curve_ is None
+    assert est.best_validation_score_ is None
+
+
+# ------------------------------------------------------------------- partial_fit
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_partial_fit_lowers_the_loss(solver):
+    clf = RNNClassifier(**SMALL, solver=solver, learning_rate_init=0.05)
+    for _ in range(15):
+        clf.partial_fit(X, Y_CLF, classes=[0, 1])
+    assert clf.n_iter_ == len(clf.loss_curve_) == 15
+    assert clf.loss_curve_[-1] < 0.8 * clf.loss_curve_[0]
+    assert clf.t_ == 15 * len(X)
+    reg = RNNRegressor(**SMALL, solver=solver, learning_rate_init=0.01)
+    for start in range(0, 150, 30):  # chunk by chunk, as out of core
+        reg.partial_fit(X[start : start + 30], Y_REG[start : start + 30])
+    first = reg.score(X, Y_REG)
+    for _ in range(10):
+        reg.partial_fit(X, Y_REG)
+    assert reg.score(X, Y_REG) > first
+
+
+def test_partial_fit_equals_one_epoch_of_fit():
+    params = dict(**SMALL, shuffle=False, learning_rate_init=0.01)
+    once = RNNRegressor(**params).partial_fit(X, Y_REG)
+    with pytest.warns(ConvergenceWarning):
+        fit = RNNRegressor(**params, max_iter=1).fit(X, Y_REG)
+    np.testing.assert_array_equal(once._theta, fit._theta)
+
+
+def test_partial_fit_errors():
+    clf = RNNClassifier(**SMALL)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, Y_CLF)
+    clf.partial_fit(X, Y_CLF, classes=[0, 1])
+    with pytest.raises(ValueError, match="X has 3 features, but RNNClassifier is"):
+        clf.partial_fit(np.ones((4, 5, 3)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=re.escape("y has classes [2]")):
+        clf.partial_fit(X[:3], [0, 1, 2])
+    with pytest.raises(ValueError, match="is not the same as on the first call"):
+        clf.partial_fit(X, Y_CLF, classes=[0, 1, 2])
+    n_iter = clf.n_iter_
+    clf.partial_fit(X[Y_CLF == 1], Y_CLF[Y_CLF == 1])  # one class per call is fine
+    assert clf.n_iter_ == n_iter + 1
+    with pytest.raises(ValueError, match="does not support early_stopping"):
+        RNNRegressor(early_stopping=True).partial_fit(X, Y_REG)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "CG", "L-BFGS-B"])
+def test_partial_fit_unavailable_for_scipy_methods(solver):
+    for Estimator in (RNNRegressor, RNNClassifier):
+        est = Estimator(solver=solver)
+        assert not hasattr(est, "partial_fit")
+        with pytest.raises(AttributeError, match="partial_fit"):
+            est.partial_fit(X, Y_CLF)
+
+
+# ------------------------------------------------------------------ class_weight
+def test_balanced_class_weight_raises_minority_recall():
+    imbalance_rng = np.random.RandomState(2)
+    X_imb = imbalance_rng.normal(size=(300, 6, 2))
+    score = X_imb[:, :, 0].mean(axis=1) + 0.5 * imbalance_rng.normal(size=300)
+    y_imb = (score > 0.7).astype(int)  # about 10% positives
+    assert 0.05 < y_imb.mean() < 0.2
+    params = dict(**SMALL, solver="lbfgs", max_iter=200, alpha=1.0)
+    plain = RNNClassifier(**params).fit(X_imb, y_imb)
+    balanced = RNNClassifier(**params, class_weight="balanced").fit(X_imb, y_imb)
+    assert recall_score(y_imb, balanced.predict(X_imb)) > recall_score(
+        y_imb, plain.predict(X_imb)
+    ) + 0.1
+
+
+def test_class_weight_dict_equals_sample_weight():
+    labels = np.array(["a", "b", "c"])[np.digitize(Y_REG, [-0.5, 0.5])]
+    class_weight = {"a": 3.0, "b": 0.5}
+    sample_weight = np.array([class_weight.get(label, 1.0) for label in labels])
+    params = dict(**SMALL, solver="lbfgs", max_iter=30)
+    by_class = RNNClassifier(**params, class_weight=class_weight).fit(X, labels)
+    by_sample = RNNClassifier(**params).fit(X, labels, sample_weight=sample_weight)
+    np.testing.assert_array_equal(by_class._theta, by_sample._theta)
+    both = RNNClassifier(**params, class_weight=class_weight).fit(
+        X, labels, sample_weight=np.full(len(X), 2.0)
+    )
+    twice = RNNClassifier(**params).fit(X, labels, sample_weight=2 * sample_weight)
+    np.testing.assert_allclose(both._theta, twice._theta)
+
+
+def test_class_weight_with_unknown_label_raises():
+    est = RNNClassifier(**SMALL, class_weight={0: 1.0, 7: 2.0})
+    with pytest.raises(ValueError, match="not among the classes"):
+        est.fit(X, Y_CLF)
+
+
+# ------------------------------------------------------------- warm start, clip
+@pytest.mark.parametrize("solver", ["L-BFGS-B", "CG", "adam"])
+def test_warm_start_second_fit_starts_from_first(solver):
+    est = RNNRegressor(**SMALL, solver=solver, max_iter=20, warm_start=True)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, Y_REG)
+    first = est._theta.copy()
+    est.set_params(max_iter=1)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, Y_REG)
+    assert est.loss_curve_[-2] >= est.loss_curve_[-1]  # curve continues
+    assert np.linalg.norm(est._theta - first) < 0.5 * np.linalg.norm(first)
+
+
+def test_clip_gradient():
+    grad = np.array([3.0, 4.0])
+    assert clip_gradient(grad, 1.0) == 5.0
+    np.testing.assert_allclose(grad, [0.6, 0.8])
+    grad = np.array([0.3, 0.4])
+    clip_gradient(grad, 1.0)
+    np.testing.assert_array_equal(grad, [0.3, 0.4])
+    clip_gradient(grad, None)
+    np.testing.assert_array_equal(grad, [0.3, 0.4])
+
+
+def test_clip_norm_bounds_each_sgd_step():
+    est = RNNRegressor(
+        **SMALL, solver="sgd", momentum=0, learning_rate_init=1.0, clip_norm=0.01,
+        max_iter=1, shuffle=False, batch_size=len(X),
+    )
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X * 50, Y_REG * 100)
+    init = RNNRegressor(**SMALL, max_iter=1, learning_rate_init=1e-300)
+    with pytest.warns(ConvergenceWarning):
+        init.fit(X, Y_REG)
+    # one full-batch step of size at most lr * clip_norm
+    assert np.linalg.norm(est._theta - init._theta) <= 0.01 + 1e-12
+
+
+# ---------------------------------------------------------------------- verbose
+@pytest.mark.parametrize("solver", ["adam", "sgd", *SCIPY_METHODS])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_prints_one_line_per_iteration(solver, early_stopping, capsys):
+    est = RNNRegressor(
+        **SMALL, solver=solver, max_iter=4, verbose=1, tol=0,
+        early_stopping=early_stopping, n_iter_no_change=100,
+    )
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, Y_REG)
+    lines = [
+        line for line in capsys.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
+    assert len(lines) == est.n_iter_ > 0
+    pattern = r"Iteration 1, loss = \d+\.\d{8}"
+    if early_stopping:
+        pattern += r", validation score = -?\d+\.\d+, validation loss = \d+\.\d+"
+    assert re.fullmatch(pattern, lines[0])
