@@ -1,10 +1,19 @@
-"""Recurrent neural networks (Elman RNN) as scikit-learn estimators."""
+"""Recurrent neural networks as scikit-learn estimators."""
 
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._estimators import RNNClassifier, RNNRegressor
+from ._sequences import SequenceScaler, make_windows, pad_sequences, sequence_lengths
 
 __version__ = "0.1.0"
 
-__all__ = ["RNNClassifier", "RNNRegressor", "__version__"]
+__all__ = [
+    "RNNClassifier",
+    "RNNRegressor",
+    "SequenceScaler",
+    "make_windows",
+    "pad_sequences",
+    "sequence_lengths",
+    "__version__",
+]

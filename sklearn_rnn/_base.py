@@ -8,14 +8,19 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
-from ._bptt import LossGrad, Network, predict_raw, to_time_major
+from ._bptt import LossGrad, Network, embed, predict_raw, to_time_major
 from ._losses import LOSS_FUNCTIONS
 from ._params import init_params, unpack
 from ._solvers import (
@@ -35,7 +40,9 @@ from ._validation import check_sample_weight, check_sequences
 POOLINGS = ("last", "mean", "max")
 
 
-class BaseRNN(BaseEstimator, metaclass=ABCMeta):
+class BaseRNN(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class for recurrent estimators. Use the derived classes.
 
     Derived classes encode targets (``_validate_targets``) and score raw outputs
@@ -412,15 +419,47 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self._set_fitted_views()
 
     # ------------------------------------------------------------ predicting
-    def _forward(self, X):
-        """Validated raw network output, (n_samples, n_outputs)."""
+    def _time_major(self, X):
         check_is_fitted(self)
         X, pad = check_sequences(self, X, reset=False)
-        X_tm, pad_tm = to_time_major(X, pad, self._theta.dtype)
+        return to_time_major(X, pad, self._theta.dtype)
+
+    def _forward(self, X):
+        """Validated raw network output, (n_samples, n_outputs)."""
+        X_tm, pad_tm = self._time_major(X)
         return predict_raw(self._net, self._theta, X_tm, pad_tm)
+
+    def transform(self, X):
+        """Embed each sequence: the last recurrent layer's pooled state.
+
+        This is the vector the output layer reads (the state at the last valid
+        step, or the mean or maximum over the valid steps, as ``pooling``
+        says), so a fitted network can feed any scikit-learn estimator, e.g.
+        ``make_pipeline(RNNClassifier(), LogisticRegression())``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            The input sequences.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            The sequence embeddings.
+        """
+        X_tm, pad_tm = self._time_major(X)
+        return embed(self._net, self._theta, X_tm, pad_tm)
+
+    @property
+    def _n_features_out(self):
+        """Width of :meth:`transform`'s output (for ``get_feature_names_out``)."""
+        return self._net.hidden_layer_sizes[-1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.input_tags.two_d_array = True
+        # transform() returns the sequence embedding, in the dtype of the model
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -195,6 +195,12 @@ def predict_raw(net, theta, X_tm, pad_tm):
     return raw
 
 
+def embed(net, theta, X_tm, pad_tm):
+    """Pooled last-layer state, (n_samples, n_hidden_last), for time-major inputs."""
+    _, cache = forward(net, unpack(theta, net.index), X_tm, pad_tm)
+    return cache["pooled"]
+
+
 class LossGrad:
     """The training objective and its BPTT gradient on the flat parameter vector.
 

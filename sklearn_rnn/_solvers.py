@@ -486,10 +486,15 @@ def fit_scipy(
         theta[:] = result.x
     if not result.success:
         warnings.warn(
-            "%s failed to converge after %d iteration(s) (status=%s): %s "
+            "%s failed to converge after %d iteration(s) (status=%s): %s. "
             "Increase the number of iterations (max_iter) or of function "
             "evaluations (max_fun), or scale the data."
-            % (method, monitor.history.n_iter, result.status, result.message),
+            % (
+                method,
+                monitor.history.n_iter,
+                result.status,
+                str(result.message).rstrip("."),
+            ),
             ConvergenceWarning,
         )
     return result

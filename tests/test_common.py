@@ -7,7 +7,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceScaler
 
 # Small, fast instances; the checks fit each many times on tabular data (2D X,
 # read as sequences of one step).
@@ -32,6 +32,8 @@ ESTIMATORS = [
     # equivalence check with it (it is tested in test_training.py).
     RNNClassifier(hidden_layer_sizes=(8,), solver="lbfgs", class_weight="balanced"),
     RNNRegressor(hidden_layer_sizes=(6, 4), pooling="mean", solver="lbfgs", max_iter=100),
+    SequenceScaler(),
+    SequenceScaler(with_mean=False),
 ]
 
 

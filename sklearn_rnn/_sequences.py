@@ -1,0 +1,393 @@
+"""Sequence utilities: NaN padding, per-feature scaling over valid steps, windows."""
+
+# Authors: The sklearn_rnn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._validation import FLOAT_DTYPES
+
+
+def pad_sequences(
+    sequences, *, maxlen=None, padding="post", truncating="pre", dtype=float
+):
+    """Stack sequences of different lengths into one NaN-padded 3D array.
+
+    Parameters
+    ----------
+    sequences : list of array-like of shape (n_timesteps_i, n_features) or \
+            (n_timesteps_i,)
+        The sequences; 1D arrays are univariate series (one feature). Every
+        sequence must have the same number of features and at least one step.
+    maxlen : int, default=None
+        Number of timesteps of the result; the longest sequence's length if
+        None. Longer sequences are truncated.
+    padding : {'post', 'pre'}, default='post'
+        Whether the NaN steps go after ('post') or before ('pre') each
+        sequence. The estimators give the same result for both.
+    truncating : {'pre', 'post'}, default='pre'
+        Whether sequences longer than ``maxlen`` lose their first steps
+        ('pre', keeping the most recent ones) or their last steps ('post').
+    dtype : floating dtype, default=float
+        Dtype of the result; it must hold NaN.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, maxlen, n_features)
+        The padded batch; a padding step has all features NaN.
+
+    Raises
+    ------
+    ValueError
+        For an empty list, a sequence with no step, more than 2 dimensions or
+        another feature count than the first sequence, a bad ``maxlen``,
+        ``padding`` or ``truncating``, or a non-floating ``dtype``.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import pad_sequences
+    >>> pad_sequences([[1.0, 2.0, 3.0], [4.0]])[:, :, 0]
+    array([[ 1.,  2.,  3.],
+           [ 4., nan, nan]])
+    >>> pad_sequences([[1.0, 2.0, 3.0], [4.0]], padding="pre", maxlen=2)[:, :, 0]
+    array([[ 2.,  3.],
+           [nan,  4.]])
+    """
+    if padding not in ("pre", "post"):
+        raise ValueError(f"padding must be 'pre' or 'post'; got {padding!r}.")
+    if truncating not in ("pre", "post"):
+        raise ValueError(f"truncating must be 'pre' or 'post'; got {truncating!r}.")
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(
+            f"dtype must be a floating dtype, to hold the NaN padding; got {dtype!r}."
+        )
+    if maxlen is not None and (not isinstance(maxlen, Integral) or maxlen < 1):
+        raise ValueError(f"maxlen must be a positive integer or None; got {maxlen!r}.")
+    if isinstance(sequences, np.ndarray) and sequences.dtype != object:
+        sequences = list(sequences)
+    if len(sequences) == 0:
+        raise ValueError("pad_sequences needs at least one sequence; got none.")
+
+    arrays = []
+    for i, sequence in enumerate(sequences):
+        array = np.asarray(sequence, dtype=dtype)
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2:
+            raise ValueError(
+                f"Sequence {i} has {array.ndim} dimensions; each sequence must be "
+                "(n_timesteps, n_features) or (n_timesteps,)."
+            )
+        if array.shape[0] == 0:
+            raise ValueError(f"Sequence {i} is empty: it has no timestep.")
+        if array.shape[1] == 0:
+            raise ValueError(f"Sequence {i} has no feature.")
+        if arrays and array.shape[1] != arrays[0].shape[1]:
+            raise ValueError(
+                f"Sequence {i} has {array.shape[1]} features, but sequence 0 has "
+                f"{arrays[0].shape[1]}; every sequence needs the same features."
+            )
+        arrays.append(array)
+
+    n_timesteps = maxlen or max(len(array) for array in arrays)
+    X = np.full((len(arrays), n_timesteps, arrays[0].shape[1]), np.nan, dtype=dtype)
+    for i, array in enumerate(arrays):
+        kept = array[-n_timesteps:] if truncating == "pre" else array[:n_timesteps]
+        if padding == "post":
+            X[i, : len(kept)] = kept
+        else:
+            X[i, n_timesteps - len(kept) :] = kept
+    return X
+
+
+def sequence_lengths(X):
+    """Number of valid (non-padding) timesteps of each sequence.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_timesteps, n_features) or \
+            (n_samples, n_features)
+        NaN-padded sequences; 2D input is sequences of one step.
+
+    Returns
+    -------
+    lengths : ndarray of shape (n_samples,) of int
+        The count of steps that are not all NaN.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import pad_sequences, sequence_lengths
+    >>> sequence_lengths(pad_sequences([[1.0, 2.0, 3.0], [4.0]]))
+    array([3, 1])
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 2:
+        X = X[:, None, :]
+    if X.ndim != 3:
+        raise ValueError(
+            "X must be 3D (n_samples, n_timesteps, n_features) or 2D; got "
+            f"{X.ndim} dimensions."
+        )
+    return (~np.isnan(X).all(axis=2)).sum(axis=1)
+
+
+class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Standardize each feature of NaN-padded sequences over their valid steps.
+
+    The mean and standard deviation of each feature are those of all the
+    timesteps of all the sequences stacked together, NaN values (so padding
+    steps) left out, as :class:`~sklearn.preprocessing.StandardScaler` computes
+    them on the stacked steps. ``transform`` returns a new array with padding
+    still NaN, so ``make_pipeline(SequenceScaler(), RNNClassifier())`` works.
+    On 2D input it behaves as ``StandardScaler``.
+
+    Parameters
+    ----------
+    with_mean : bool, default=True
+        If True, center each feature before scaling.
+    with_std : bool, default=True
+        If True, scale each feature to unit variance.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,) or None
+        The mean of each feature over the valid steps (computed even when
+        ``with_mean`` is False, as StandardScaler does); None when both
+        ``with_mean`` and ``with_std`` are False.
+    var_ : ndarray of shape (n_features,) or None
+        The variance of each feature over the valid steps; None if
+        ``with_std`` is False.
+    scale_ : ndarray of shape (n_features,) or None
+        The scaling of each feature (the standard deviation, 1 where it is 0);
+        None if ``with_std`` is False.
+    n_samples_seen_ : int or ndarray of shape (n_features,)
+        Number of non-NaN timesteps seen for each feature (an int if it is the
+        same for all), as in StandardScaler.
+    n_features_in_ : int
+        Number of features per timestep (``X.shape[-1]``).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, for 2D data frames whose
+        feature names are all strings.
+
+    See Also
+    --------
+    sklearn.preprocessing.StandardScaler : The same on tabular data.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import SequenceScaler, pad_sequences
+    >>> X = pad_sequences([[1.0, 2.0, 3.0], [5.0]])
+    >>> scaler = SequenceScaler().fit(X)
+    >>> scaler.mean_, scaler.scale_
+    (array([2.75]), array([1.47901995]))
+    >>> scaler.transform(X)[:, :, 0].round(3)
+    array([[-1.183, -0.507,  0.169],
+           [ 1.521,    nan,    nan]])
+    """
+
+    _parameter_constraints: dict = {
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
+
+    def __init__(self, *, with_mean=True, with_std=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    def _validate(self, X, reset):
+        """X as a 3D float array (2D input is one step per sample).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_timesteps, n_features)
+        is_3d : bool
+            Whether the input was 3D (else outputs go back to 2D).
+        """
+        if getattr(X, "ndim", None) is None:
+            X = np.asarray(X)
+        if X.ndim == 3:
+            X = check_array(
+                X,
+                allow_nd=True,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite="allow-nan",
+                estimator=self,
+            )
+            if reset:
+                self.n_features_in_ = X.shape[2]
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            elif X.shape[2] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[2]} features, but {type(self).__name__} is "
+                    f"expecting {self.n_features_in_} features as input."
+                )
+            return X, True
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite="allow-nan",
+        )
+        return X[:, None, :], False
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the mean and standard deviation of each feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            NaN-padded sequences.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence; every step of a sequence has its weight.
+
+        Returns
+        -------
+        self : object
+            The fitted scaler.
+        """
+        self._validate_params()
+        X, _ = self._validate(X, reset=True)
+        n_samples, n_timesteps, n_features = X.shape
+        if sample_weight is not None:
+            sample_weight = np.repeat(
+                check_array(sample_weight, ensure_2d=False, input_name="sample_weight"),
+                n_timesteps,
+            )
+            if sample_weight.shape[0] != n_samples * n_timesteps:
+                raise ValueError(
+                    f"sample_weight has {sample_weight.shape[0] // n_timesteps} "
+                    f"entries, expected one per sequence ({n_samples})."
+                )
+        scaler = StandardScaler(with_mean=self.with_mean, with_std=self.with_std)
+        scaler.fit(X.reshape(-1, n_features), sample_weight=sample_weight)
+        self.mean_ = scaler.mean_
+        self.var_ = scaler.var_
+        self.scale_ = scaler.scale_
+        self.n_samples_seen_ = scaler.n_samples_seen_
+        return self
+
+    def transform(self, X):
+        """Standardize ``X``; padding stays NaN and ``X`` is not modified.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            NaN-padded sequences.
+
+        Returns
+        -------
+        X_scaled : ndarray of the same shape as X
+            A new array.
+        """
+        check_is_fitted(self)
+        X, is_3d = self._validate(X, reset=False)
+        X_scaled = X - self.mean_ if self.with_mean else X.copy()
+        if self.with_std:
+            X_scaled /= self.scale_
+        return X_scaled if is_3d else X_scaled[:, 0, :]
+
+    def inverse_transform(self, X):
+        """Undo :meth:`transform`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Standardized sequences.
+
+        Returns
+        -------
+        X_original : ndarray of the same shape as X
+            A new array.
+        """
+        check_is_fitted(self)
+        X, is_3d = self._validate(X, reset=False)
+        X_original = X * self.scale_ if self.with_std else X.copy()
+        if self.with_mean:
+            X_original += self.mean_
+        return X_original if is_3d else X_original[:, 0, :]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def make_windows(series, window, horizon=1, *, target=None, stride=1):
+    """Cut one long series into (window, future values) pairs for forecasting.
+
+    Window ``i`` covers steps ``s = i * stride`` to ``s + window - 1`` of the
+    series; its target is the series' ``target`` columns at steps
+    ``s + window`` to ``s + window + horizon - 1``, the ``horizon`` steps that
+    follow it.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_steps,) or (n_steps, n_features)
+        The series, oldest step first; 1D is univariate.
+    window : int
+        Number of past steps in each input sequence.
+    horizon : int, default=1
+        Number of future steps to predict.
+    target : int, list of int or None, default=None
+        Columns of ``series`` to predict; all columns if None.
+    stride : int, default=1
+        Steps between the starts of consecutive windows.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, window, n_features)
+        The input sequences.
+    y : ndarray of shape (n_windows,), (n_windows, n_targets), \
+            (n_windows, horizon) or (n_windows, horizon * n_targets)
+        The future values: 1D for one step of one target; otherwise one
+        column per (step, target), step-major (all targets of step 1 first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import make_windows
+    >>> X, y = make_windows(np.arange(6.0), window=3, horizon=2)
+    >>> X[:, :, 0]
+    array([[0., 1., 2.],
+           [1., 2., 3.]])
+    >>> y
+    array([[3., 4.],
+           [4., 5.]])
+    """
+    series = check_array(
+        series, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="series"
+    )
+    univariate = series.ndim == 1
+    if univariate:
+        series = series[:, None]
+    if series.ndim != 2:
+        raise ValueError("series must be 1D (n_steps,) or 2D (n_steps, n_features).")
+    for name, value in [("window", window), ("horizon", horizon), ("stride", stride)]:
+        if not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    n_steps = series.shape[0]
+    n_windows = (n_steps - window - horizon) // stride + 1
+    if n_windows < 1:
+        raise ValueError(
+            f"The series has {n_steps} steps, fewer than window + horizon = "
+            f"{window + horizon}: no window fits."
+        )
+    columns = np.arange(series.shape[1]) if target is None else np.atleast_1d(target)
+    starts = np.arange(n_windows) * stride
+    X = series[starts[:, None] + np.arange(window)]
+    future = series[starts[:, None] + window + np.arange(horizon)][:, :, columns]
+    y = future.reshape(n_windows, horizon * len(columns))
+    return X, (y[:, 0] if y.shape[1] == 1 else y)

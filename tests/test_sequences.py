@@ -1,0 +1,195 @@
+"""pad_sequences, sequence_lengths, SequenceScaler, make_windows, and the RNNs'
+transform in pipelines."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    SequenceScaler,
+    make_windows,
+    pad_sequences,
+    sequence_lengths,
+)
+
+rng = np.random.RandomState(0)
+LENGTHS = [5, 1, 3, 7, 2]
+SEQUENCES = [rng.normal(size=(length, 3)) for length in LENGTHS]
+
+
+# ----------------------------------------------------------------- pad_sequences
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_pad_sequences_round_trip(padding):
+    X = pad_sequences(SEQUENCES, padding=padding)
+    assert X.shape == (5, 7, 3) and X.dtype == np.float64
+    lengths = sequence_lengths(X)
+    np.testing.assert_array_equal(lengths, LENGTHS)
+    for x, sequence, length in zip(X, SEQUENCES, lengths):
+        kept = x[:length] if padding == "post" else x[len(x) - length :]
+        np.testing.assert_array_equal(kept, sequence)
+        assert np.isnan(np.delete(x, np.s_[:length] if padding == "post" else np.s_[len(x) - length :], axis=0)).all()
+
+
+def test_pad_sequences_truncation():
+    seq = np.arange(6.0)
+    pre = pad_sequences([seq, seq[:2]], maxlen=4, truncating="pre")[:, :, 0]
+    np.testing.assert_array_equal(pre[0], [2, 3, 4, 5])  # keeps the last steps
+    post = pad_sequences([seq], maxlen=4, truncating="post")[:, :, 0]
+    np.testing.assert_array_equal(post[0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(pre[1][:2], [0, 1])
+    assert np.isnan(pre[1][2:]).all()
+    longer = pad_sequences([seq[:2]], maxlen=5, padding="pre")[0, :, 0]
+    assert np.isnan(longer[:3]).all() and (longer[3:] == [0, 1]).all()
+
+
+def test_pad_sequences_univariate_and_dtype():
+    X = pad_sequences([[1, 2, 3], np.array([4])], dtype=np.float32)
+    assert X.shape == (2, 3, 1) and X.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "sequences, kwargs, match",
+    [
+        ([], {}, "at least one sequence"),
+        ([np.ones((2, 3)), np.ones((2, 2))], {}, "Sequence 1 has 2 features"),
+        ([np.ones((2, 3)), np.ones((0, 3))], {}, "Sequence 1 is empty"),
+        ([np.ones((2, 3, 1))], {}, "3 dimensions"),
+        ([np.ones((2, 0))], {}, "no feature"),
+        ([[1.0]], {"maxlen": 0}, "maxlen"),
+        ([[1.0]], {"padding": "middle"}, "padding"),
+        ([[1.0]], {"truncating": "middle"}, "truncating"),
+        ([[1.0]], {"dtype": int}, "floating dtype"),
+    ],
+)
+def test_pad_sequences_errors(sequences, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pad_sequences(sequences, **kwargs)
+
+
+def test_padded_sequences_feed_the_estimators():
+    y = np.array([s[:, 0].sum() for s in SEQUENCES])
+    X = pad_sequences(SEQUENCES, padding="pre")
+    est = RNNRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20, random_state=0)
+    est.fit(X, y)
+    one_by_one = [est.predict(s[None])[0] for s in SEQUENCES]
+    np.testing.assert_allclose(est.predict(X), one_by_one, rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------- SequenceScaler
+def test_sequence_scaler_matches_standard_scaler_on_valid_steps():
+    X = pad_sequences(SEQUENCES, padding="post") * [1.0, 10.0, 0.1] + [0, 5, -3]
+    weights = rng.uniform(0.5, 2, size=len(SEQUENCES))
+    valid = np.concatenate([x[:n] for x, n in zip(X, LENGTHS)])
+    step_weights = np.repeat(weights, LENGTHS)
+    for sample_weight, reference_weight in [(None, None), (weights, step_weights)]:
+        scaler = SequenceScaler().fit(X, sample_weight=sample_weight)
+        reference = StandardScaler().fit(valid, sample_weight=reference_weight)
+        np.testing.assert_allclose(scaler.mean_, reference.mean_)
+        np.testing.assert_allclose(scaler.scale_, reference.scale_)
+    X_before = X.copy()
+    Z = scaler.transform(X)
+    np.testing.assert_array_equal(X, X_before)  # input untouched
+    np.testing.assert_array_equal(np.isnan(Z), np.isnan(X))  # padding kept
+    valid_Z = np.concatenate([z[:n] for z, n in zip(Z, LENGTHS)])
+    np.testing.assert_allclose(valid_Z, reference.transform(valid))
+    np.testing.assert_allclose(scaler.inverse_transform(Z), X)
+    assert list(scaler.get_feature_names_out()) == ["x0", "x1", "x2"]
+
+
+def test_sequence_scaler_options_and_feature_check():
+    X = pad_sequences(SEQUENCES)
+    no_mean = SequenceScaler(with_mean=False).fit(X)
+    Z = no_mean.transform(X)
+    np.testing.assert_allclose(Z, X / no_mean.scale_)  # scaled, not centred
+    np.testing.assert_allclose(np.nanstd(Z, axis=(0, 1)), 1.0)
+    assert SequenceScaler(with_mean=False, with_std=False).fit(X).mean_ is None
+    no_std = SequenceScaler(with_std=False).fit(X)
+    assert no_std.scale_ is None
+    np.testing.assert_allclose(np.nanmean(no_std.transform(X), axis=(0, 1)), 0, atol=1e-12)
+    with pytest.raises(ValueError, match="X has 2 features, but SequenceScaler"):
+        no_std.transform(X[:, :, :2])
+
+
+# ------------------------------------------------------------ transform + pipes
+def test_transform_returns_the_pooled_embedding():
+    X = pad_sequences(SEQUENCES)
+    y = np.array([0, 1, 0, 1, 1])
+    clf = RNNClassifier(hidden_layer_sizes=(6, 5), pooling="mean", solver="lbfgs", max_iter=10, random_state=0).fit(X, y)
+    embedding = clf.transform(X)
+    assert embedding.shape == (5, 5)
+    logits = embedding @ clf.coefs_[-1] + clf.intercepts_[-1]
+    np.testing.assert_allclose(logits.ravel(), clf.decision_function(X))
+    assert list(clf.get_feature_names_out()) == [f"rnnclassifier{i}" for i in range(5)]
+
+
+def test_rnn_feeds_logistic_regression_in_a_pipeline():
+    X = rng.normal(size=(120, 8, 2))
+    y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
+    pipe = make_pipeline(
+        RNNClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50, random_state=0),
+        LogisticRegression(),
+    ).fit(X, y)
+    assert pipe.score(X, y) > 0.9
+    assert pipe[-1].n_features_in_ == 8
+
+
+def digits_as_sequences():
+    X, y = load_digits(return_X_y=True)
+    return X.reshape(-1, 8, 8), y
+
+
+def test_scaled_rnn_pipeline_on_digits_cross_validated():
+    X, y = digits_as_sequences()
+    pipe = make_pipeline(
+        SequenceScaler(),
+        RNNClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.01, max_iter=60, random_state=0),
+    )
+    scores = cross_val_score(
+        pipe, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0)
+    )
+    assert scores.mean() >= 0.95
+
+
+# ---------------------------------------------------------------- make_windows
+def test_make_windows_line_up_with_the_series():
+    series = np.arange(20.0)
+    X, y = make_windows(series, window=4)
+    assert X.shape == (16, 4, 1) and y.shape == (16,)
+    np.testing.assert_array_equal(X[0, :, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(X[:, -1, 0] + 1, y)  # next value
+    X, y = make_windows(series, window=4, horizon=3, stride=2)
+    assert X.shape == (7, 4, 1) and y.shape == (7, 3)
+    np.testing.assert_array_equal(y[-1], [16, 17, 18])  # last start: step 12
+    np.testing.assert_array_equal(X[1, :, 0], [2, 3, 4, 5])
+    np.testing.assert_array_equal(y[1], [6, 7, 8])
+
+
+def test_make_windows_multivariate_targets():
+    series = np.column_stack([np.arange(10.0), 100 + np.arange(10.0)])
+    X, y = make_windows(series, window=3, horizon=2, target=1)
+    assert X.shape == (6, 3, 2) and y.shape == (6, 2)
+    np.testing.assert_array_equal(y[0], [103, 104])
+    X, y = make_windows(series, window=3, horizon=2)
+    np.testing.assert_array_equal(y[0], [3, 103, 4, 104])  # step-major
+    X, y = make_windows(series, window=3, target=[0, 1])
+    np.testing.assert_array_equal(y[0], [3, 103])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(window=0), "window"),
+        (dict(window=3, horizon=0), "horizon"),
+        (dict(window=3, stride=0), "stride"),
+        (dict(window=9, horizon=2), "no window fits"),
+    ],
+)
+def test_make_windows_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_windows(np.arange(10.0), **kwargs)
