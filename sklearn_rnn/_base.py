@@ -20,9 +20,17 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
-from ._bptt import LossGrad, Network, embed, predict_raw, to_time_major
+from ._bptt import (
+    LossGrad,
+    Network,
+    dropout_masks,
+    embed,
+    predict_raw,
+    to_time_major,
+)
+from ._cells import CELLS
 from ._losses import LOSS_FUNCTIONS
-from ._params import init_params, unpack
+from ._params import init_params, layer_param_names, unpack
 from ._solvers import (
     Batch,
     SCIPY_METHODS,
@@ -54,6 +62,9 @@ class BaseRNN(
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "cell": [StrOptions(set(CELLS))],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "pooling": [StrOptions(set(POOLINGS))],
         "solver": [
@@ -91,6 +102,9 @@ class BaseRNN(
         hidden_layer_sizes,
         activation,
         *,
+        cell,
+        bidirectional,
+        dropout,
         pooling,
         solver,
         alpha,
@@ -117,6 +131,9 @@ class BaseRNN(
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.cell = cell
+        self.bidirectional = bidirectional
+        self.dropout = dropout
         self.pooling = pooling
         self.solver = solver
         self.alpha = alpha
@@ -255,10 +272,18 @@ class BaseRNN(
             activation=self.activation,
             pooling=self.pooling,
             out_activation=self.out_activation_,
+            cell=self.cell,
+            bidirectional=self.bidirectional,
         )
         method = self._scipy_method
         if method is not None:
             check_scipy_method(method, net.n_params)
+            if self.dropout:
+                raise ValueError(
+                    f"dropout={self.dropout} needs a stochastic solver ('adam' or "
+                    f"'sgd'): solver={self.solver!r} needs a deterministic "
+                    "objective for its line searches."
+                )
 
         if not first_call:
             rng = self._random_state
@@ -269,7 +294,7 @@ class BaseRNN(
             theta = self._theta.astype(dtype, copy=True)
             history = copy.deepcopy(self._history)
         else:
-            theta = init_params(rng, net.index, self.activation, dtype)
+            theta = init_params(rng, net.index, self.activation, dtype, self.cell)
             history = TrainingHistory()
 
         X_tm, pad_tm = to_time_major(X, pad, dtype)
@@ -316,6 +341,11 @@ class BaseRNN(
                 shuffle=self.shuffle,
                 rng=rng,
                 clip_norm=self.clip_norm,
+                make_masks=(
+                    (lambda n: dropout_masks(rng, net, n, self.dropout, dtype))
+                    if self.dropout
+                    else None
+                ),
                 incremental=incremental,
             )
             self._optimizer = optimizer
@@ -396,20 +426,44 @@ class BaseRNN(
 
     # -------------------------------------------------------------- fitted
     def _set_fitted_views(self):
-        """Expose the flat parameter vector as MLP-style lists of views."""
-        params = unpack(self._theta, self._net.index)
-        n_layers = len(self._net.hidden_layer_sizes)
-        self.coefs_ = [params[f"W_{layer}"] for layer in range(n_layers)]
-        self.coefs_.append(params["V"])
-        self.recurrent_coefs_ = [params[f"R_{layer}"] for layer in range(n_layers)]
-        self.intercepts_ = [params[f"b_{layer}"] for layer in range(n_layers)]
+        """Expose the flat parameter vector as MLP-style lists of views.
+
+        For a bidirectional layer the two directions are adjacent in the flat
+        vector, so one view of shape (2, ...) covers both (forward first).
+        """
+        net, theta = self._net, self._theta
+        index = net.index
+
+        def layer_view(layer, key):
+            names = [
+                layer_param_names(layer, d, net.cell)[key]
+                for d in range(net.n_directions)
+            ]
+            start, stop = index[names[0]][0], index[names[-1]][1]
+            shape = index[names[0]][2]
+            view = theta[start:stop]
+            return view.reshape((2,) + shape if net.bidirectional else shape)
+
+        layers = range(len(net.hidden_layer_sizes))
+        params = unpack(theta, index)
+        self.coefs_ = [layer_view(layer, "W") for layer in layers] + [params["V"]]
+        self.recurrent_coefs_ = [layer_view(layer, "R") for layer in layers]
+        self.intercepts_ = [layer_view(layer, "b") for layer in layers]
         self.intercepts_.append(params["c"])
+        self.recurrent_intercepts_ = (
+            [layer_view(layer, "bh") for layer in layers] if net.cell == "gru" else None
+        )
 
     def __getstate__(self):
         state = super().__getstate__()
         # the views are rebuilt from the flat buffer on unpickling, so the copy
         # keeps one buffer shared by all of them
-        for name in ("coefs_", "recurrent_coefs_", "intercepts_"):
+        for name in (
+            "coefs_",
+            "recurrent_coefs_",
+            "intercepts_",
+            "recurrent_intercepts_",
+        ):
             state.pop(name, None)
         return state
 
@@ -445,8 +499,10 @@ class BaseRNN(
 
         Returns
         -------
-        embedding : ndarray of shape (n_samples, hidden_layer_sizes[-1])
-            The sequence embeddings.
+        embedding : ndarray of shape (n_samples, hidden_layer_sizes[-1]) or \
+                (n_samples, 2 * hidden_layer_sizes[-1])
+            The sequence embeddings (both directions, forward first, when
+            ``bidirectional``).
         """
         X_tm, pad_tm = self._time_major(X)
         return embed(self._net, self._theta, X_tm, pad_tm)
@@ -454,7 +510,7 @@ class BaseRNN(
     @property
     def _n_features_out(self):
         """Width of :meth:`transform`'s output (for ``get_feature_names_out``)."""
-        return self._net.hidden_layer_sizes[-1]
+        return self._net.n_embedding
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

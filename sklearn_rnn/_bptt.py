@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import elman_backward, elman_forward
+from ._cells import CELLS
 from ._losses import LOSS_FUNCTIONS
-from ._params import make_param_index, n_params, penalty_mask, unpack
+from ._params import layer_param_names, make_param_index, n_params, penalty_mask, unpack
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,20 @@ class Network:
     n_features : int
         Number of features per timestep.
     hidden_layer_sizes : tuple of int
-        Hidden units of each recurrent layer.
+        Hidden units of each recurrent layer (per direction).
     n_outputs : int
         Number of output units.
     activation : {'tanh', 'sigmoid', 'relu', 'identity'}
-        Recurrent activation.
+        Recurrent activation (the candidate and cell-output activation of the
+        gated cells).
     pooling : {'last', 'mean', 'max'}
         How the last layer's states over the valid steps become one vector.
     out_activation : {'identity', 'logistic', 'softmax'}
         Output activation; it selects the loss (see ``LOSS_FUNCTIONS``).
+    cell : {'rnn', 'lstm', 'gru'}
+        Recurrent cell of every layer.
+    bidirectional : bool
+        Whether each layer also runs backwards in time.
     """
 
     n_features: int
@@ -38,18 +43,39 @@ class Network:
     activation: str = "tanh"
     pooling: str = "last"
     out_activation: str = "identity"
+    cell: str = "rnn"
+    bidirectional: bool = False
 
     @property
     def index(self):
         """Layout of the flat parameter vector (see :func:`make_param_index`)."""
         return make_param_index(
-            self.n_features, self.hidden_layer_sizes, self.n_outputs
+            self.n_features,
+            self.hidden_layer_sizes,
+            self.n_outputs,
+            self.cell,
+            self.bidirectional,
         )
 
     @property
     def n_params(self):
         """Number of trainable parameters."""
         return n_params(self.index)
+
+    @property
+    def n_directions(self):
+        return 2 if self.bidirectional else 1
+
+    @property
+    def layer_input_sizes(self):
+        """Number of inputs of each recurrent layer."""
+        widths = [self.n_directions * size for size in self.hidden_layer_sizes]
+        return [self.n_features] + widths[:-1]
+
+    @property
+    def n_embedding(self):
+        """Width of the pooled state that the output layer reads."""
+        return self.n_directions * self.hidden_layer_sizes[-1]
 
 
 def to_time_major(X, pad, dtype):
@@ -77,53 +103,91 @@ def to_time_major(X, pad, dtype):
     return np.where(pad_tm[:, :, None], 0, X_tm).astype(dtype, copy=False), pad_tm
 
 
-def _pool(Hs, pad, pooling):
-    """Pool the top layer's states over the valid steps.
+def dropout_masks(rng, net, n_samples, rate, dtype):
+    """Variational dropout masks: one per sequence and layer input, held over time.
 
     Parameters
     ----------
-    Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
-    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
-    pooling : {'last', 'mean', 'max'}
+    rng : numpy.random.RandomState
+    net : Network
+    n_samples : int
+    rate : float
+        Probability of dropping an input, in [0, 1).
+    dtype : numpy dtype
 
     Returns
     -------
-    pooled : ndarray of shape (n_samples, n_hidden)
+    masks : list of ndarray of shape (n_samples, n_inputs_l)
+        0 for a dropped input, ``1 / (1 - rate)`` for a kept one (inverted
+        dropout, so nothing changes at prediction time).
+    """
+    keep = 1.0 - rate
+    return [
+        (rng.uniform(size=(n_samples, n_inputs)) < keep).astype(dtype) / keep
+        for n_inputs in net.layer_input_sizes
+    ]
+
+
+def _layer_params(params, net, layer, direction):
+    names = layer_param_names(layer, direction, net.cell)
+    return {key: params[name] for key, name in names.items()}
+
+
+def _pool(outputs, pad, net):
+    """Pool the top layer's outputs over the valid steps.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n_timesteps, n_samples, n_directions * n_hidden)
+    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+    net : Network
+
+    Returns
+    -------
+    pooled : ndarray of shape (n_samples, n_directions * n_hidden)
     pool_cache : object
         What :func:`_pool_backward` needs.
     """
-    states = Hs[1:]
-    if pooling == "last":
-        # Padding carries the state through, so the final state is the state at
-        # the last valid step wherever the padding stands.
-        return Hs[-1], None
-    if pooling == "mean":
+    if net.pooling == "last":
+        # Padding carries the state through, so a direction's final state is
+        # its state at its last valid step wherever the padding stands: the
+        # last output of the forward direction, the first of the backward one.
+        if not net.bidirectional:
+            return outputs[-1], None
+        half = outputs.shape[2] // 2
+        return np.concatenate([outputs[-1, :, :half], outputs[0, :, half:]], 1), None
+    if net.pooling == "mean":
         if pad is None:
-            weights = np.full(states.shape[:2], 1.0 / states.shape[0], Hs.dtype)
+            weights = np.full(outputs.shape[:2], 1.0 / outputs.shape[0], outputs.dtype)
         else:
             valid = ~pad
-            weights = (valid / valid.sum(axis=0)).astype(Hs.dtype)
-        return np.einsum("tn,tnh->nh", weights, states), weights
+            weights = (valid / valid.sum(axis=0)).astype(outputs.dtype)
+        return np.einsum("tn,tnh->nh", weights, outputs), weights
     # max: padding steps are excluded by giving them -inf
     if pad is not None:
-        states = np.where(pad[:, :, None], -np.inf, states)
-    argmax = states.argmax(axis=0)[None]
-    return np.take_along_axis(states, argmax, axis=0)[0], argmax
+        outputs = np.where(pad[:, :, None], -np.inf, outputs)
+    argmax = outputs.argmax(axis=0)[None]
+    return np.take_along_axis(outputs, argmax, axis=0)[0], argmax
 
 
-def _pool_backward(d_pooled, Hs, pooling, pool_cache):
-    """Gradient with respect to the top layer outputs h_1..h_T, (T, n, hidden)."""
-    dHs = np.zeros(Hs[1:].shape, dtype=Hs.dtype)
-    if pooling == "last":
-        dHs[-1] = d_pooled
-    elif pooling == "mean":
-        np.multiply(pool_cache[:, :, None], d_pooled, out=dHs)
+def _pool_backward(d_pooled, shape, dtype, net, pool_cache):
+    """Gradient with respect to the top layer's outputs, (T, n, D * hidden)."""
+    d_outputs = np.zeros(shape, dtype=dtype)
+    if net.pooling == "last":
+        if net.bidirectional:
+            half = shape[2] // 2
+            d_outputs[-1, :, :half] = d_pooled[:, :half]
+            d_outputs[0, :, half:] = d_pooled[:, half:]
+        else:
+            d_outputs[-1] = d_pooled
+    elif net.pooling == "mean":
+        np.multiply(pool_cache[:, :, None], d_pooled, out=d_outputs)
     else:
-        np.put_along_axis(dHs, pool_cache, d_pooled[None], axis=0)
-    return dHs
+        np.put_along_axis(d_outputs, pool_cache, d_pooled[None], axis=0)
+    return d_outputs
 
 
-def forward(net, params, X_tm, pad_tm):
+def forward(net, params, X_tm, pad_tm, masks=None):
     """Forward pass of the whole network.
 
     Parameters
@@ -134,6 +198,8 @@ def forward(net, params, X_tm, pad_tm):
     X_tm : ndarray of shape (n_timesteps, n_samples, n_features)
         Time-major inputs, zero at padding steps.
     pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
+    masks : list of ndarray of shape (n_samples, n_inputs_l), or None
+        Dropout masks of each layer's inputs (training only).
 
     Returns
     -------
@@ -142,20 +208,41 @@ def forward(net, params, X_tm, pad_tm):
     cache : dict
         What :func:`backward` needs.
     """
+    cell_forward = CELLS[net.cell][0]
+    pad_rev = None if pad_tm is None else pad_tm[::-1]
     inputs, layer_caches = X_tm, []
     for layer in range(len(net.hidden_layer_sizes)):
-        W, R, b = params[f"W_{layer}"], params[f"R_{layer}"], params[f"b_{layer}"]
-        Hs = elman_forward(inputs, W, R, b, pad_tm, net.activation)
-        layer_caches.append((inputs, Hs))
-        inputs = Hs[1:]
-    pooled, pool_cache = _pool(Hs, pad_tm, net.pooling)
+        if masks is not None:
+            inputs = inputs * masks[layer]
+        directions = []
+        for direction in range(net.n_directions):
+            # the backward direction runs the same cell over reversed time, so
+            # it starts at each sequence's last valid step
+            x = inputs if direction == 0 else np.ascontiguousarray(inputs[::-1])
+            pad = pad_tm if direction == 0 else pad_rev
+            p = _layer_params(params, net, layer, direction)
+            Hs, cell_cache = cell_forward(x, p, pad, net.activation)
+            directions.append((x, Hs, cell_cache))
+        layer_caches.append((inputs, directions))
+        if net.bidirectional:
+            inputs = np.concatenate(
+                [directions[0][1][1:], directions[1][1][1:][::-1]], axis=2
+            )
+        else:
+            inputs = directions[0][1][1:]
+    pooled, pool_cache = _pool(inputs, pad_tm, net)
     raw = pooled @ params["V"]
     raw += params["c"]
-    cache = {"layers": layer_caches, "pooled": pooled, "pool": pool_cache}
+    cache = {
+        "layers": layer_caches,
+        "pooled": pooled,
+        "pool": pool_cache,
+        "top": inputs,
+    }
     return raw, cache
 
 
-def backward(net, params, grads, cache, pad_tm, d_raw):
+def backward(net, params, grads, cache, pad_tm, d_raw, masks=None):
     """Backward pass: fill ``grads`` (named views of the flat gradient).
 
     Parameters
@@ -168,25 +255,43 @@ def backward(net, params, grads, cache, pad_tm, d_raw):
     pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
     d_raw : ndarray of shape (n_samples, n_outputs)
         Gradient of the loss with respect to the raw output.
+    masks : list of ndarray or None
+        The dropout masks given to :func:`forward`.
     """
+    cell_backward = CELLS[net.cell][1]
+    pad_rev = None if pad_tm is None else pad_tm[::-1]
     np.matmul(cache["pooled"].T, d_raw, out=grads["V"])
     np.sum(d_raw, axis=0, out=grads["c"])
-    top_Hs = cache["layers"][-1][1]
-    dHs = _pool_backward(d_raw @ params["V"].T, top_Hs, net.pooling, cache["pool"])
+    d_outputs = _pool_backward(
+        d_raw @ params["V"].T, cache["top"].shape, d_raw.dtype, net, cache["pool"]
+    )
     for layer in reversed(range(len(net.hidden_layer_sizes))):
-        inputs, Hs = cache["layers"][layer]
-        names = (f"W_{layer}", f"R_{layer}", f"b_{layer}")
-        dHs = elman_backward(
-            dHs,
-            inputs,
-            Hs,
-            params[names[0]],
-            params[names[1]],
-            pad_tm,
-            net.activation,
-            tuple(grads[name] for name in names),
-            need_dX=layer > 0,
-        )
+        inputs, directions = cache["layers"][layer]
+        n_hidden = net.hidden_layer_sizes[layer]
+        need_dX = layer > 0
+        d_inputs = None
+        for direction, (x, Hs, cell_cache) in enumerate(directions):
+            part = d_outputs[:, :, direction * n_hidden : (direction + 1) * n_hidden]
+            dHs = part if direction == 0 else part[::-1]
+            pad = pad_tm if direction == 0 else pad_rev
+            dx = cell_backward(
+                dHs,
+                x,
+                Hs,
+                cell_cache,
+                _layer_params(params, net, layer, direction),
+                pad,
+                net.activation,
+                _layer_params(grads, net, layer, direction),
+                need_dX,
+            )
+            if need_dX:
+                dx = dx if direction == 0 else dx[::-1]
+                d_inputs = dx if d_inputs is None else d_inputs + dx
+        if need_dX:
+            if masks is not None:
+                d_inputs *= masks[layer]
+            d_outputs = d_inputs
 
 
 def predict_raw(net, theta, X_tm, pad_tm):
@@ -196,7 +301,7 @@ def predict_raw(net, theta, X_tm, pad_tm):
 
 
 def embed(net, theta, X_tm, pad_tm):
-    """Pooled last-layer state, (n_samples, n_hidden_last), for time-major inputs."""
+    """Pooled last-layer state, (n_samples, n_embedding), for time-major inputs."""
     _, cache = forward(net, unpack(theta, net.index), X_tm, pad_tm)
     return cache["pooled"]
 
@@ -221,7 +326,7 @@ class LossGrad:
         self.index = net.index
         self._penalty_mask = {}
 
-    def __call__(self, theta, X_tm, pad_tm, Y, sample_weight=None):
+    def __call__(self, theta, X_tm, pad_tm, Y, sample_weight=None, masks=None):
         """Loss and gradient.
 
         Parameters
@@ -231,6 +336,8 @@ class LossGrad:
         pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
         Y : ndarray of shape (n_samples, n_outputs)
         sample_weight : ndarray of shape (n_samples,) or None
+        masks : list of ndarray or None
+            Dropout masks (see :func:`dropout_masks`).
 
         Returns
         -------
@@ -238,7 +345,7 @@ class LossGrad:
         grad : ndarray of shape (n_params,), same dtype as ``theta``
         """
         params = unpack(theta, self.index)
-        raw, cache = forward(self.net, params, X_tm, pad_tm)
+        raw, cache = forward(self.net, params, X_tm, pad_tm, masks)
         per_sample, d_raw = LOSS_FUNCTIONS[self.net.out_activation](raw, Y)
         if sample_weight is None:
             sw_sum = Y.shape[0]
@@ -250,7 +357,9 @@ class LossGrad:
             d_raw *= (sample_weight / sw_sum)[:, None]
 
         grad = np.empty_like(theta)
-        backward(self.net, params, unpack(grad, self.index), cache, pad_tm, d_raw)
+        backward(
+            self.net, params, unpack(grad, self.index), cache, pad_tm, d_raw, masks
+        )
 
         if self.alpha:
             penalized = theta * self._mask(theta.dtype)

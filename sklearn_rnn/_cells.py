@@ -10,86 +10,80 @@
 #
 # ``pad`` is None when no step is padding, else a boolean array of shape
 # (n_timesteps, n_samples), True where a step is padding. A padding step copies the
-# previous state (h_t = h_{t-1}) and receives no gradient of its own, so it is
-# invisible both forward and backward.
+# previous state (h_t = h_{t-1}, and c_t = c_{t-1} for the LSTM) and receives no
+# gradient of its own, so it is invisible both forward and backward.
+#
+# Every cell has the same interface:
+#   forward(X, p, pad, activation) -> Hs, cache
+#   backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX) -> dX or None
+# where ``p`` and ``g`` map "W" (n_inputs, n_gates * n_hidden), "R" (n_hidden,
+# n_gates * n_hidden), "b" (n_gates * n_hidden,) and, for the GRU, "bh"
+# (n_hidden,) to the parameters and to the gradient views to overwrite. All the
+# gates of a step come from ONE product h_{t-1} R, and the input projections of
+# all timesteps from ONE product X W, before the loop.
 
 import numpy as np
+from scipy.special import expit
 
 from ._activations import ACTIVATIONS, DERIVATIVES
 
 
-def elman_forward(X, W, R, b, pad, activation):
-    """Run an Elman layer h_t = σ(x_t W + h_{t-1} R + b) over all timesteps.
+def _input_projection(X, W, b):
+    """X W + b for all timesteps at once, (n_timesteps, n_samples, n_columns)."""
+    n_timesteps, n_samples, n_inputs = X.shape
+    Z = (X.reshape(-1, n_inputs) @ W).reshape(n_timesteps, n_samples, -1)
+    Z += b
+    return Z
 
-    Parameters
-    ----------
-    X : ndarray of shape (n_timesteps, n_samples, n_inputs)
-        Layer inputs, zero at padding steps.
-    W : ndarray of shape (n_inputs, n_hidden)
-        Input weights.
-    R : ndarray of shape (n_hidden, n_hidden)
-        Recurrent weights.
-    b : ndarray of shape (n_hidden,)
-        Bias.
-    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
-        Padding steps.
-    activation : str
-        Key of :data:`ACTIVATIONS`.
+
+def _weight_gradients(X, Hs, dZ, dU, g):
+    """dW = X^T dZ, dR = H_{t-1}^T dU, db = sum dZ, each one GEMM over all steps."""
+    n_inputs, n_columns = X.shape[2], dZ.shape[2]
+    n_hidden = Hs.shape[2]
+    np.matmul(X.reshape(-1, n_inputs).T, dZ.reshape(-1, n_columns), out=g["W"])
+    np.matmul(Hs[:-1].reshape(-1, n_hidden).T, dU.reshape(-1, n_columns), out=g["R"])
+    np.sum(dZ.reshape(-1, n_columns), axis=0, out=g["b"])
+
+
+def _input_gradient(dZ, W, need_dX):
+    if not need_dX:
+        return None
+    n_timesteps, n_samples, n_columns = dZ.shape
+    return (dZ.reshape(-1, n_columns) @ W.T).reshape(n_timesteps, n_samples, -1)
+
+
+# ----------------------------------------------------------------------- Elman
+def elman_forward(X, p, pad, activation):
+    """Elman layer: h_t = σ(x_t W + h_{t-1} R + b).
 
     Returns
     -------
     Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
-        Hidden states, ``Hs[0] = 0``.
+    cache : None
+        The states are all the backward pass needs.
     """
-    n_timesteps, n_samples, n_inputs = X.shape
-    n_hidden = R.shape[0]
+    R = p["R"]
     activate = ACTIVATIONS[activation]
-    # Input projections of all timesteps in one GEMM, bias included.
-    Z = (X.reshape(-1, n_inputs) @ W).reshape(n_timesteps, n_samples, n_hidden)
-    Z += b
-    Hs = np.empty((n_timesteps + 1, n_samples, n_hidden), dtype=Z.dtype)
+    Z = _input_projection(X, p["W"], p["b"])
+    Hs = np.empty((Z.shape[0] + 1,) + Z.shape[1:], dtype=Z.dtype)
     Hs[0] = 0
-    for t in range(n_timesteps):
+    for t in range(Z.shape[0]):
         h = Hs[t + 1]
         np.matmul(Hs[t], R, out=h)
         h += Z[t]
         activate(h)
         if pad is not None:
             np.copyto(h, Hs[t], where=pad[t][:, None])
-    return Hs
+    return Hs, None
 
 
-def elman_backward(dHs, X, Hs, W, R, pad, activation, grads, need_dX=True):
-    """Backpropagate through time through an Elman layer.
-
-    Parameters
-    ----------
-    dHs : ndarray of shape (n_timesteps, n_samples, n_hidden)
-        Gradient of the loss with respect to the layer outputs h_1..h_T coming
-        from above (pooling or the next layer), recurrence not included.
-    X, W, R, pad, activation :
-        As given to :func:`elman_forward`.
-    Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
-        As returned by :func:`elman_forward`.
-    grads : tuple of ndarray (dW, dR, db)
-        Views into the flat gradient, overwritten with this layer's gradients.
-    need_dX : bool, default=True
-        Whether to compute the gradient with respect to the inputs.
-
-    Returns
-    -------
-    dX : ndarray of shape (n_timesteps, n_samples, n_inputs) or None
-        Gradient with respect to X (zero at padding steps).
-    """
-    n_timesteps, n_samples, n_inputs = X.shape
-    n_hidden = R.shape[0]
+def elman_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
+    """BPTT through an Elman layer; see the module comment for the interface."""
     derivative = DERIVATIVES[activation]
-    dW, dR, db = grads
-    # dA[t] = dL/d(pre-activation at t); dh carries dL/dh_t backwards in time.
-    dA = np.empty((n_timesteps, n_samples, n_hidden), dtype=Hs.dtype)
-    dh = np.zeros((n_samples, n_hidden), dtype=Hs.dtype)
-    R_T = R.T
-    for t in reversed(range(n_timesteps)):
+    R_T = p["R"].T
+    dA = np.empty(dHs.shape, dtype=Hs.dtype)  # dL/d(pre-activation) at each step
+    dh = np.zeros(dHs.shape[1:], dtype=Hs.dtype)  # dL/dh_t carried back in time
+    for t in reversed(range(dHs.shape[0])):
         dh += dHs[t]
         da = dA[t]
         np.copyto(da, dh)
@@ -97,17 +91,196 @@ def elman_backward(dHs, X, Hs, W, R, pad, activation, grads, need_dX=True):
         if pad is None:
             dh = da @ R_T
         else:
-            # A padding step passes its state gradient straight to h_{t-1}.
+            # a padding step passes its state gradient straight to h_{t-1}
             is_pad = pad[t][:, None]
             np.copyto(da, 0, where=is_pad)
             dh_prev = da @ R_T
             np.add(dh_prev, dh, out=dh_prev, where=is_pad)
             dh = dh_prev
-    # Weight gradients: one GEMM over all timesteps each.
-    dA_flat = dA.reshape(-1, n_hidden)
-    np.matmul(X.reshape(-1, n_inputs).T, dA_flat, out=dW)
-    np.matmul(Hs[:-1].reshape(-1, n_hidden).T, dA_flat, out=dR)
-    np.sum(dA_flat, axis=0, out=db)
-    if not need_dX:
-        return None
-    return (dA_flat @ W.T).reshape(n_timesteps, n_samples, n_inputs)
+    _weight_gradients(X, Hs, dA, dA, g)
+    return _input_gradient(dA, p["W"], need_dX)
+
+
+# ------------------------------------------------------------------------ LSTM
+def lstm_forward(X, p, pad, activation):
+    """LSTM layer, gates in PyTorch's order (input, forget, cell, output).
+
+    With a_t = x_t W + h_{t-1} R + b split into four blocks of n_hidden:
+    i = sigmoid(a_i), f = sigmoid(a_f), g = σ(a_g), o = sigmoid(a_o),
+    c_t = f c_{t-1} + i g, h_t = o σ(c_t); σ is ``activation`` (tanh in
+    PyTorch's ``nn.LSTM``).
+
+    Returns
+    -------
+    Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
+    cache : tuple
+        (gates, Cs, tanh_c): the activated gates (n_timesteps, n_samples,
+        4 n_hidden), the cell states (n_timesteps + 1, n_samples, n_hidden)
+        and σ(c_t) (n_timesteps, n_samples, n_hidden).
+    """
+    R = p["R"]
+    H = R.shape[0]
+    activate = ACTIVATIONS[activation]
+    gates = _input_projection(X, p["W"], p["b"])  # activated in place below
+    n_timesteps, n_samples = gates.shape[:2]
+    Hs = np.empty((n_timesteps + 1, n_samples, H), dtype=gates.dtype)
+    Cs = np.empty_like(Hs)
+    tanh_c = np.empty((n_timesteps, n_samples, H), dtype=gates.dtype)
+    Hs[0] = Cs[0] = 0
+    recurrent = np.empty((n_samples, 4 * H), dtype=gates.dtype)
+    for t in range(n_timesteps):
+        a = gates[t]
+        np.matmul(Hs[t], R, out=recurrent)
+        a += recurrent
+        expit(a[:, : 2 * H], out=a[:, : 2 * H])
+        activate(a[:, 2 * H : 3 * H])
+        expit(a[:, 3 * H :], out=a[:, 3 * H :])
+        c = Cs[t + 1]
+        np.multiply(a[:, H : 2 * H], Cs[t], out=c)
+        c += a[:, :H] * a[:, 2 * H : 3 * H]
+        tc = tanh_c[t]
+        np.copyto(tc, c)
+        activate(tc)
+        h = Hs[t + 1]
+        np.multiply(a[:, 3 * H :], tc, out=h)
+        if pad is not None:
+            is_pad = pad[t][:, None]
+            np.copyto(h, Hs[t], where=is_pad)
+            np.copyto(c, Cs[t], where=is_pad)
+    return Hs, (gates, Cs, tanh_c)
+
+
+def lstm_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
+    """BPTT through an LSTM layer; see the module comment for the interface."""
+    gates, Cs, tanh_c = cache
+    derivative = DERIVATIVES[activation]
+    R_T = p["R"].T
+    H = R_T.shape[1]
+    dA = np.empty_like(gates)
+    dh = np.zeros(dHs.shape[1:], dtype=Hs.dtype)
+    dc = np.zeros_like(dh)
+    for t in reversed(range(dHs.shape[0])):
+        dh += dHs[t]
+        a, da = gates[t], dA[t]
+        i, f, cand, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        da_i, da_f, da_g, da_o = (
+            da[:, :H], da[:, H : 2 * H], da[:, 2 * H : 3 * H], da[:, 3 * H :]
+        )
+        # h = o σ(c): gradient to o and, through σ(c), to c
+        np.multiply(dh, tanh_c[t], out=da_o)
+        da_o *= o * (1 - o)
+        dc_total = dh * o
+        derivative(tanh_c[t], dc_total)
+        dc_total += dc
+        # c = f c_{t-1} + i g
+        np.multiply(dc_total, cand, out=da_i)
+        da_i *= i * (1 - i)
+        np.multiply(dc_total, i, out=da_g)
+        derivative(cand, da_g)
+        np.multiply(dc_total, Cs[t], out=da_f)
+        da_f *= f * (1 - f)
+        dc_prev = dc_total * f
+        if pad is None:
+            dh = da @ R_T
+        else:
+            is_pad = pad[t][:, None]
+            np.copyto(da, 0, where=is_pad)
+            np.copyto(dc_prev, dc, where=is_pad)
+            dh_prev = da @ R_T
+            np.add(dh_prev, dh, out=dh_prev, where=is_pad)
+            dh = dh_prev
+        dc = dc_prev
+    _weight_gradients(X, Hs, dA, dA, g)
+    return _input_gradient(dA, p["W"], need_dX)
+
+
+# ------------------------------------------------------------------------- GRU
+def gru_forward(X, p, pad, activation):
+    """GRU layer as PyTorch's ``nn.GRU`` (reset gate after the recurrent product).
+
+    With the blocks (reset r, update z, new n) of x_t W + b and of h_{t-1} R:
+    r = sigmoid(x W_r + h R_r + b_r), z = sigmoid(x W_z + h R_z + b_z),
+    n = σ(x W_n + b_n + r (h R_n + bh)), h_t = (1 - z) n + z h_{t-1}; σ is
+    ``activation`` (tanh in PyTorch). ``b`` holds PyTorch's b_ih + b_hh for r
+    and z and b_in for n; ``bh`` is PyTorch's b_hn.
+
+    Returns
+    -------
+    Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
+    cache : tuple
+        (gates, recurrent_new): the activated r, z, n (n_timesteps, n_samples,
+        3 n_hidden) and h_{t-1} R_n + bh (n_timesteps, n_samples, n_hidden).
+    """
+    R, bh = p["R"], p["bh"]
+    H = R.shape[0]
+    activate = ACTIVATIONS[activation]
+    gates = _input_projection(X, p["W"], p["b"])  # becomes r, z, n in place
+    n_timesteps, n_samples = gates.shape[:2]
+    Hs = np.empty((n_timesteps + 1, n_samples, H), dtype=gates.dtype)
+    Hs[0] = 0
+    recurrent_new = np.empty_like(Hs[1:])
+    recurrent = np.empty((n_samples, 3 * H), dtype=gates.dtype)
+    for t in range(n_timesteps):
+        a = gates[t]
+        np.matmul(Hs[t], R, out=recurrent)
+        a[:, : 2 * H] += recurrent[:, : 2 * H]
+        expit(a[:, : 2 * H], out=a[:, : 2 * H])
+        un = recurrent_new[t]
+        np.add(recurrent[:, 2 * H :], bh, out=un)
+        new = a[:, 2 * H :]
+        new += a[:, :H] * un
+        activate(new)
+        h = Hs[t + 1]
+        np.subtract(Hs[t], new, out=h)
+        h *= a[:, H : 2 * H]
+        h += new
+        if pad is not None:
+            np.copyto(h, Hs[t], where=pad[t][:, None])
+    return Hs, (gates, recurrent_new)
+
+
+def gru_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
+    """BPTT through a GRU layer; see the module comment for the interface."""
+    gates, recurrent_new = cache
+    derivative = DERIVATIVES[activation]
+    R_T = p["R"].T
+    H = R_T.shape[1]
+    dZ = np.empty_like(gates)  # gradient of the input projections x W + b
+    dU = np.empty_like(gates)  # gradient of the recurrent products h R (+ bh)
+    dh = np.zeros(dHs.shape[1:], dtype=Hs.dtype)
+    for t in reversed(range(dHs.shape[0])):
+        dh += dHs[t]
+        a = gates[t]
+        r, z, new = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        dz, du = dZ[t], dU[t]
+        # h = n + z (h_{t-1} - n)
+        np.subtract(Hs[t], new, out=dz[:, H : 2 * H])
+        dz[:, H : 2 * H] *= dh
+        dz[:, H : 2 * H] *= z * (1 - z)
+        np.multiply(dh, 1 - z, out=dz[:, 2 * H :])
+        derivative(new, dz[:, 2 * H :])
+        # n = σ(x W_n + b_n + r u_n): u_n gets r dn, r gets u_n dn
+        np.multiply(dz[:, 2 * H :], r, out=du[:, 2 * H :])
+        np.multiply(dz[:, 2 * H :], recurrent_new[t], out=dz[:, :H])
+        dz[:, :H] *= r * (1 - r)
+        du[:, : 2 * H] = dz[:, : 2 * H]
+        if pad is not None:
+            is_pad = pad[t][:, None]
+            np.copyto(dz, 0, where=is_pad)
+            np.copyto(du, 0, where=is_pad)
+        dh_prev = du @ R_T
+        dh_prev += dh * z
+        if pad is not None:
+            np.copyto(dh_prev, dh, where=is_pad)
+        dh = dh_prev
+    _weight_gradients(X, Hs, dZ, dU, g)
+    np.sum(dU[:, :, 2 * H :].reshape(-1, H), axis=0, out=g["bh"])
+    return _input_gradient(dZ, p["W"], need_dX)
+
+
+# name -> (forward, backward, number of gate blocks)
+CELLS = {
+    "rnn": (elman_forward, elman_backward, 1),
+    "lstm": (lstm_forward, lstm_backward, 4),
+    "gru": (gru_forward, gru_backward, 3),
+}

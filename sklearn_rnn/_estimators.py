@@ -24,13 +24,36 @@ _COMMON_PARAMETERS = """\
         next. An int means one layer.
 
     activation : {'tanh', 'sigmoid', 'relu', 'identity'}, default='tanh'
-        Activation σ of the recurrence h_t = σ(x_t W + h_{t-1} R + b).
+        Activation σ of the recurrence: of h_t = σ(x_t W + h_{t-1} R + b) for
+        the Elman cell, of the candidate and cell output for the LSTM and of
+        the new state for the GRU (their gates are always sigmoid; 'tanh'
+        gives PyTorch's cells).
 
         - 'tanh', the hyperbolic tan function, returns f(x) = tanh(x).
         - 'sigmoid', the logistic sigmoid function, returns
           f(x) = 1 / (1 + exp(-x)).
         - 'relu', the rectified linear unit function, returns f(x) = max(0, x).
         - 'identity', no-op activation, a linear recurrence, returns f(x) = x.
+
+    cell : {'rnn', 'lstm', 'gru'}, default='rnn'
+        The recurrent cell of every layer: 'rnn' is the Elman cell, 'lstm'
+        the long short-term memory and 'gru' the gated recurrent unit, with
+        the equations of PyTorch's ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU``
+        (see Notes). The gated cells remember over hundreds of steps where the
+        Elman cell forgets within a few dozen.
+
+    bidirectional : bool, default=False
+        If True, each layer runs a second cell backwards in time, from each
+        sequence's last valid step, and concatenates both directions' states
+        (forward first); the next layer and the pooling read both.
+
+    dropout : float, default=0.0
+        Fraction of the inputs of each recurrent layer (the features for the
+        first) that are dropped while training, with one mask per sequence
+        held over all its timesteps (variational dropout, Gal and Ghahramani,
+        2016), kept inputs scaled by 1 / (1 - dropout). Masks are drawn from
+        ``random_state``; predictions never drop anything. Only for 'adam'
+        and 'sgd', since the scipy methods need a deterministic objective.
 
     pooling : {'last', 'mean', 'max'}, default='last'
         How the last recurrent layer's states become the one vector that the
@@ -230,19 +253,31 @@ _COMMON_ATTRIBUTES = """\
         Mathematically equals `n_iters * X.shape[0]`.
 
     coefs_ : list of shape (n_layers + 1,)
-        The ith element is the input weight matrix of the ith recurrent layer,
-        of shape (n_inputs_i, hidden_layer_sizes[i]) with ``n_inputs_0 =
-        n_features_in_``; the last element is the output weight matrix, of
-        shape (hidden_layer_sizes[-1], n_outputs_). All weights are views into
-        one flat parameter buffer.
+        The ith element is the input weight matrix W of the ith recurrent
+        layer, of shape (n_inputs_i, n_gates * hidden_layer_sizes[i]), where
+        n_gates is 1 for 'rnn', 4 for 'lstm' (blocks i, f, g, o) and 3 for
+        'gru' (blocks r, z, n), ``n_inputs_0 = n_features_in_`` and
+        ``n_inputs_i = n_directions * hidden_layer_sizes[i - 1]``; with
+        ``bidirectional=True`` each layer's element has a leading axis of 2
+        (forward, backward). The last element is the output weight matrix, of
+        shape (n_directions * hidden_layer_sizes[-1], n_outputs_). All weights
+        are views into one flat parameter buffer.
 
     recurrent_coefs_ : list of shape (n_layers,)
         The ith element is the recurrent weight matrix R of the ith layer, of
-        shape (hidden_layer_sizes[i], hidden_layer_sizes[i]).
+        shape (hidden_layer_sizes[i], n_gates * hidden_layer_sizes[i]) (with
+        a leading axis of 2 when bidirectional).
 
     intercepts_ : list of shape (n_layers + 1,)
-        The ith element is the bias vector of the ith recurrent layer; the
-        last element is the bias vector of the output layer.
+        The ith element is the bias vector b of the ith recurrent layer, of
+        shape (n_gates * hidden_layer_sizes[i],) (with a leading axis of 2
+        when bidirectional); the last element is the bias vector of the output
+        layer.
+
+    recurrent_intercepts_ : list of shape (n_layers,) or None
+        For ``cell='gru'``, the ith element is the bias bh of the new-state
+        gate's recurrent product (PyTorch's b_hn), of shape
+        (hidden_layer_sizes[i],); None for the other cells.
 
     n_features_in_ : int
         Number of features per timestep seen during :term:`fit`
@@ -280,6 +315,27 @@ _COMMON_NOTES = """\
     ``intercepts_[-1]``, ``out_activation_``). Gradients come from
     backpropagation through time (BPTT).
 
+    With ``cell='lstm'`` (PyTorch's ``nn.LSTM``), :math:`a_t = x_t W +
+    h_{t-1} R + b` is split into four blocks and
+
+    .. math::
+
+        i = s(a_i), \\; f = s(a_f), \\; g = \\sigma(a_g), \\; o = s(a_o),
+        \\qquad c_t = f \\odot c_{t-1} + i \\odot g, \\qquad
+        h_t = o \\odot \\sigma(c_t),
+
+    with :math:`s` the logistic sigmoid and :math:`c_0 = 0`; the forget-gate
+    bias starts at 1. With ``cell='gru'`` (PyTorch's ``nn.GRU``, the reset
+    gate applied after the recurrent product, as cuDNN does):
+
+    .. math::
+
+        r = s(x_t W_r + h_{t-1} R_r + b_r), \\quad
+        z = s(x_t W_z + h_{t-1} R_z + b_z),
+
+        n = \\sigma(x_t W_n + b_n + r \\odot (h_{t-1} R_n + b_h)), \\quad
+        h_t = (1 - z) \\odot n + z \\odot h_{t-1}.
+
     Input is channels-last: ``X[i, t, :]`` is the feature vector of sequence i
     at step t. 2D input of shape (n_samples, n_features) is read as sequences
     of one step. A step whose features are ALL NaN is padding: the state passes
@@ -309,7 +365,8 @@ def _fill_docstring(cls):
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor.
 
-    A stack of Elman recurrent layers reads each sequence; a linear output
+    A stack of recurrent layers (Elman, LSTM or GRU cells, optionally
+    bidirectional) reads each sequence; a linear output
     layer reads the pooled state of the last layer. Trained on the squared
     error by backpropagation through time with Adam, SGD or L-BFGS.
 
@@ -348,6 +405,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Pascanu, R., Mikolov, T. and Bengio, Y. (2013). On the difficulty of
     training recurrent neural networks. ICML.
 
+    Hochreiter, S. and Schmidhuber, J. (1997). Long short-term memory. Neural
+    Computation, 9(8), 1735-1780.
+
+    Cho, K. et al. (2014). Learning phrase representations using RNN
+    encoder-decoder for statistical machine translation. EMNLP.
+
+    Gal, Y. and Ghahramani, Z. (2016). A theoretically grounded application
+    of dropout in recurrent neural networks. NeurIPS.
+
     Examples
     --------
     >>> import numpy as np
@@ -368,6 +434,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         hidden_layer_sizes=(64,),
         activation="tanh",
         *,
+        cell="rnn",
+        bidirectional=False,
+        dropout=0.0,
         pooling="last",
         solver="adam",
         alpha=0.0001,
@@ -395,6 +464,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
             pooling=pooling,
             solver=solver,
             alpha=alpha,
@@ -496,7 +568,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier.
 
-    A stack of Elman recurrent layers reads each sequence; a logistic (binary,
+    A stack of recurrent layers (Elman, LSTM or GRU cells, optionally
+    bidirectional) reads each sequence; a logistic (binary,
     multilabel) or softmax (multiclass) output layer reads the pooled state of
     the last layer. Trained on the cross-entropy by backpropagation through
     time with Adam, SGD or L-BFGS.
@@ -548,6 +621,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     Pascanu, R., Mikolov, T. and Bengio, Y. (2013). On the difficulty of
     training recurrent neural networks. ICML.
 
+    Hochreiter, S. and Schmidhuber, J. (1997). Long short-term memory. Neural
+    Computation, 9(8), 1735-1780.
+
+    Cho, K. et al. (2014). Learning phrase representations using RNN
+    encoder-decoder for statistical machine translation. EMNLP.
+
+    Gal, Y. and Ghahramani, Z. (2016). A theoretically grounded application
+    of dropout in recurrent neural networks. NeurIPS.
+
     Examples
     --------
     >>> import numpy as np
@@ -570,6 +652,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         hidden_layer_sizes=(64,),
         activation="tanh",
         *,
+        cell="rnn",
+        bidirectional=False,
+        dropout=0.0,
         pooling="last",
         solver="adam",
         alpha=0.0001,
@@ -598,6 +683,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
             pooling=pooling,
             solver=solver,
             alpha=alpha,

@@ -92,8 +92,8 @@ class Batch:
         sample_weight = None if self.sample_weight is None else self.sample_weight[idx]
         return Batch(self.X[:, idx], pad, self.Y[idx], sample_weight)
 
-    def loss_grad(self, loss_grad, theta):
-        return loss_grad(theta, self.X, self.pad, self.Y, self.sample_weight)
+    def loss_grad(self, loss_grad, theta, masks=None):
+        return loss_grad(theta, self.X, self.pad, self.Y, self.sample_weight, masks)
 
 
 class Monitor:
@@ -238,6 +238,7 @@ def fit_stochastic(
     shuffle,
     rng,
     clip_norm,
+    make_masks=None,
     incremental=False,
 ):
     """Minibatch training with a stochastic optimizer, updating ``theta`` in place.
@@ -265,6 +266,9 @@ def fit_stochastic(
         Shuffles the samples.
     clip_norm : float or None
         Maximum Euclidean norm of each minibatch gradient.
+    make_masks : callable or None
+        ``make_masks(n_samples)`` draws the dropout masks of a minibatch; None
+        without dropout.
     incremental : bool, default=False
         One epoch only, without stopping rules or warnings (``partial_fit``).
     """
@@ -278,7 +282,8 @@ def fit_stochastic(
         epoch_loss = 0.0
         for batch_slice in gen_batches(n_samples, batch_size):
             batch = data.take(sample_idx[batch_slice] if shuffle else batch_slice)
-            loss, grad = batch.loss_grad(loss_grad, theta)
+            masks = None if make_masks is None else make_masks(batch.n_samples)
+            loss, grad = batch.loss_grad(loss_grad, theta, masks)
             if not _is_finite(loss, grad):
                 theta[:] = monitor.best_theta
                 _warn_divergence(

@@ -5,7 +5,13 @@ import itertools
 import numpy as np
 import pytest
 
-from sklearn_rnn._bptt import LossGrad, Network, predict_raw, to_time_major
+from sklearn_rnn._bptt import (
+    LossGrad,
+    Network,
+    dropout_masks,
+    predict_raw,
+    to_time_major,
+)
 from sklearn_rnn._params import init_params
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "identity"]
@@ -122,3 +128,99 @@ def test_to_time_major_does_not_modify_input():
     np.testing.assert_array_equal(X, X_before)  # NaN == NaN in this assertion
     assert X_tm.flags.c_contiguous and not np.isnan(X_tm).any()
     np.testing.assert_array_equal(pad_tm, pad.T)
+
+
+# ------------------------------------------------------------- gated cells
+CELLS = ["rnn", "lstm", "gru"]
+
+
+def check_gradient(net, X, pad, Y, rng, masks=None, alpha=0.1, n_probes=20):
+    """Compare the gradient with central differences along ``n_probes`` random
+    directions and on ``n_probes`` random coordinates (a full coordinate sweep
+    of these bigger networks would take minutes)."""
+    theta = init_params(rng, net.index, net.activation, cell=net.cell)
+    theta += 0.3 * rng.normal(size=net.n_params)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    sample_weight = rng.uniform(0.5, 2, size=len(Y))
+    loss_grad = LossGrad(net, alpha=alpha)
+    _, grad = loss_grad(theta, X_tm, pad_tm, Y, sample_weight, masks)
+
+    def loss(t):
+        return loss_grad(t, X_tm, pad_tm, Y, sample_weight, masks)[0]
+
+    directions = list(rng.normal(size=(n_probes, theta.size)))
+    for i in rng.choice(theta.size, size=min(n_probes, theta.size), replace=False):
+        directions.append(np.eye(1, theta.size, i)[0])
+    eps = 1e-6
+    expected = np.array(
+        [(loss(theta + eps * d) - loss(theta - eps * d)) / (2 * eps) for d in directions]
+    )
+    analytic = np.array([grad @ d for d in directions])
+    rel_error = np.linalg.norm(analytic - expected) / np.linalg.norm(analytic + expected)
+    assert rel_error < 1e-6
+
+
+@pytest.mark.parametrize(
+    "cell, layers, bidirectional, padding, dropout",
+    list(itertools.product(CELLS, LAYERS, [False, True], PADDINGS, [False, True])),
+)
+def test_cell_gradients(cell, layers, bidirectional, padding, dropout):
+    rng = np.random.RandomState(4)
+    X = make_batch(rng, padding)
+    pad = np.isnan(X).all(axis=2) if padding != "none" else None
+    Y = make_targets(rng, "softmax")
+    net = Network(
+        N_FEATURES, layers, N_OUTPUTS, "tanh", "last", "softmax", cell, bidirectional
+    )
+    masks = dropout_masks(rng, net, N_SAMPLES, 0.3, np.float64) if dropout else None
+    if dropout:
+        assert any((mask == 0).any() for mask in masks)
+    check_gradient(net, X, pad, Y, rng, masks)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("pooling", POOLINGS)
+@pytest.mark.parametrize("out_activation", OUT_ACTIVATIONS)
+def test_gated_cell_gradients_for_every_activation_pooling_and_loss(
+    cell, activation, pooling, out_activation
+):
+    rng = np.random.RandomState(5)
+    X = make_batch(rng, "mid")
+    Y = make_targets(rng, out_activation)
+    net = Network(
+        N_FEATURES, (4, 3), N_OUTPUTS, activation, pooling, out_activation, cell, True
+    )
+    check_gradient(net, X, np.isnan(X).all(axis=2), Y, rng)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", POOLINGS)
+@pytest.mark.parametrize("padding", ["pre", "post", "mid"])
+def test_cells_padded_batch_equals_unpadded_sequences(
+    cell, bidirectional, pooling, padding
+):
+    rng = np.random.RandomState(6)
+    X = make_batch(rng, padding)
+    pad = np.isnan(X).all(axis=2)
+    net = Network(
+        N_FEATURES, (4, 3), N_OUTPUTS, "tanh", pooling, "identity", cell, bidirectional
+    )
+    theta = init_params(rng, net.index, "tanh", cell=cell) + 0.3 * rng.normal(
+        size=net.n_params
+    )
+    batch_out = predict_raw(net, theta, *to_time_major(X, pad, np.float64))
+    for i in range(N_SAMPLES):
+        single = X[i][~pad[i]][None]
+        single_out = predict_raw(net, theta, *to_time_major(single, None, np.float64))
+        np.testing.assert_allclose(batch_out[i], single_out[0], rtol=0, atol=1e-12)
+
+
+def test_dropout_masks_are_per_sequence_and_scaled():
+    net = Network(N_FEATURES, (4, 3), 2, cell="gru", bidirectional=True)
+    masks = dropout_masks(np.random.RandomState(0), net, 500, 0.25, np.float64)
+    assert [m.shape for m in masks] == [(500, N_FEATURES), (500, 8)]
+    for mask in masks:
+        assert set(np.unique(mask)) == {0.0, 1 / 0.75}
+        assert abs((mask == 0).mean() - 0.25) < 0.05

@@ -31,6 +31,19 @@ ESTIMATORS = [
     # from one of weighted rows, so no estimator can pass the sample-weight
     # equivalence check with it (it is tested in test_training.py).
     RNNClassifier(hidden_layer_sizes=(8,), solver="lbfgs", class_weight="balanced"),
+    # gated cells; dropout is left out for the reason above (the masks of 15
+    # weighted rows cannot equal those of their repetitions) and is tested in
+    # test_cells.py
+    *(
+        Estimator(hidden_layer_sizes=(8,), cell=cell, **params)
+        for Estimator in (RNNRegressor, RNNClassifier)
+        for cell, params in [
+            ("lstm", dict(learning_rate_init=0.01, max_iter=100)),
+            ("gru", dict(solver="lbfgs", bidirectional=True, max_iter=100)),
+            ("lstm", dict(solver="CG", bidirectional=True, pooling="mean", max_iter=100)),
+            ("gru", dict(solver="sgd", learning_rate_init=0.02, max_iter=100)),
+        ]
+    ),
     RNNRegressor(hidden_layer_sizes=(6, 4), pooling="mean", solver="lbfgs", max_iter=100),
     SequenceScaler(),
     SequenceScaler(with_mean=False),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -193,3 +193,23 @@ def test_make_windows_multivariate_targets():
 def test_make_windows_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_windows(np.arange(10.0), **kwargs)
+
+
+def test_grid_search_over_cells_on_scaled_digits():
+    X, y = digits_as_sequences()
+    pipe = make_pipeline(
+        SequenceScaler(),
+        RNNClassifier(learning_rate_init=0.01, max_iter=25, random_state=0),
+    )
+    grid = GridSearchCV(
+        pipe,
+        {
+            "rnnclassifier__cell": ["rnn", "gru"],
+            "rnnclassifier__hidden_layer_sizes": [(16,), (48,)],
+        },
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        n_jobs=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_score_ >= 0.95
+    assert grid.best_estimator_[-1].cell in ("rnn", "gru")

@@ -1,0 +1,125 @@
+"""LSTM and GRU cells, bidirectional layers and dropout through the estimators."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, pad_sequences
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(90, 7, 2))
+Y_REG = X[:, :, 0].sum(axis=1) / np.sqrt(7)
+Y_CLF = (Y_REG > 0).astype(int)
+CELLS = ["rnn", "lstm", "gru"]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_padding_anywhere_predicts_as_unpadded(cell, bidirectional, pooling):
+    est = RNNClassifier(
+        hidden_layer_sizes=(5, 4), cell=cell, bidirectional=bidirectional,
+        pooling=pooling, solver="lbfgs", max_iter=15, random_state=0,
+    ).fit(X, Y_CLF)
+    lengths = rng.randint(1, 8, size=len(X))
+    sequences = [x[:length] for x, length in zip(X, lengths)]
+    expected = np.vstack([est.predict_proba(s[None]) for s in sequences])
+    for padding in ("pre", "post"):
+        padded = pad_sequences(sequences, padding=padding, maxlen=9)
+        np.testing.assert_allclose(est.predict_proba(padded), expected, atol=1e-12)
+    middle = np.full((len(X), 10, 2), np.nan)  # a gap of 3 steps in the middle
+    for i, s in enumerate(sequences):
+        cut = len(s) // 2
+        middle[i, :cut] = s[:cut]
+        middle[i, cut + 3 : len(s) + 3] = s[cut:]
+    np.testing.assert_allclose(est.predict_proba(middle), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cells_learn(cell):
+    reg = RNNRegressor(
+        hidden_layer_sizes=(8,), cell=cell, solver="lbfgs", max_iter=200,
+        random_state=0,
+    ).fit(X, Y_REG)
+    assert reg.score(X, Y_REG) > 0.95
+
+
+def test_parameter_shapes_and_views():
+    est = RNNRegressor(
+        hidden_layer_sizes=(5, 3), cell="gru", bidirectional=True, max_iter=2,
+        random_state=0,
+    )
+    with pytest.warns(Warning):
+        est.fit(X, Y_REG)
+    assert [c.shape for c in est.coefs_] == [(2, 2, 15), (2, 10, 9), (6, 1)]
+    assert [r.shape for r in est.recurrent_coefs_] == [(2, 5, 15), (2, 3, 9)]
+    assert [b.shape for b in est.intercepts_] == [(2, 15), (2, 9), (1,)]
+    assert [b.shape for b in est.recurrent_intercepts_] == [(2, 5), (2, 3)]
+    assert est.transform(X).shape == (len(X), 6)
+    for view in est.coefs_ + est.recurrent_coefs_ + est.intercepts_:
+        assert np.shares_memory(view, est._theta)
+    lstm = RNNRegressor(hidden_layer_sizes=(4,), cell="lstm", max_iter=1)
+    with pytest.warns(Warning):
+        lstm.set_params(learning_rate_init=1e-300).fit(X, Y_REG)
+    assert lstm.recurrent_intercepts_ is None
+    np.testing.assert_allclose(lstm.intercepts_[0][4:8], 1.0)  # forget-gate bias
+    np.testing.assert_allclose(lstm.intercepts_[0][:4], 0.0, atol=1e-250)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_dropout_is_training_only_and_reproducible(cell):
+    params = dict(
+        hidden_layer_sizes=(6,), cell=cell, dropout=0.3, max_iter=5,
+        learning_rate_init=0.01,
+    )
+    with pytest.warns(Warning):
+        a = RNNRegressor(**params, random_state=0).fit(X, Y_REG)
+    with pytest.warns(Warning):
+        b = RNNRegressor(**params, random_state=0).fit(X, Y_REG)
+    with pytest.warns(Warning):
+        no_dropout = RNNRegressor(**{**params, "dropout": 0.0}, random_state=0).fit(
+            X, Y_REG
+        )
+    np.testing.assert_array_equal(a._theta, b._theta)  # masks from random_state
+    assert not np.array_equal(a._theta, no_dropout._theta)  # dropout did act
+    np.testing.assert_array_equal(a.predict(X), a.predict(X))  # deterministic
+    restored = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(restored.predict(X), a.predict(X))
+
+
+def test_dropout_needs_a_stochastic_solver():
+    est = RNNRegressor(dropout=0.2, solver="lbfgs")
+    with pytest.raises(ValueError, match="dropout=0.2 needs a stochastic solver"):
+        est.fit(X, Y_REG)
+    assert not hasattr(est, "n_features_in_")
+
+
+def long_memory_task(n_samples, seed, n_timesteps=40):
+    """The label is the sign at the first of 40 steps; the rest is noise."""
+    task_rng = np.random.RandomState(seed)
+    y = task_rng.randint(2, size=n_samples)
+    X = np.zeros((n_samples, n_timesteps, 2))
+    X[:, :, 0] = LONG_MEMORY_NOISE * task_rng.normal(size=(n_samples, n_timesteps))
+    X[:, 0, 0] = 2 * y - 1
+    X[:, 0, 1] = 1.0  # marks the step to remember
+    return X, y
+
+
+LONG_MEMORY_NOISE = 1.5
+
+
+def test_gated_cells_remember_where_elman_forgets():
+    X_train, y_train = long_memory_task(500, seed=0)
+    X_test, y_test = long_memory_task(300, seed=1)
+    scores = {}
+    for cell in CELLS:
+        clf = RNNClassifier(
+            hidden_layer_sizes=(16,), cell=cell, learning_rate_init=0.01,
+            batch_size=32, max_iter=30, n_iter_no_change=50, random_state=0,
+        )
+        with pytest.warns(Warning):
+            clf.fit(X_train, y_train)
+        scores[cell] = clf.score(X_test, y_test)
+    assert scores["lstm"] >= 0.95 and scores["gru"] >= 0.95
+    assert scores["rnn"] < 0.8
