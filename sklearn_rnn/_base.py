@@ -14,8 +14,9 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from scipy.optimize import OptimizeResult
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -31,6 +32,7 @@ from ._bptt import (
 from ._cells import CELLS
 from ._losses import LOSS_FUNCTIONS
 from ._params import init_params, layer_param_names, unpack
+from ._resources import blas_threads_for, chunk_size, limit_blas_threads
 from ._solvers import (
     Batch,
     SCIPY_METHODS,
@@ -298,7 +300,10 @@ class BaseRNN(
             history = TrainingHistory()
 
         X_tm, pad_tm = to_time_major(X, pad, dtype)
-        data = Batch(X_tm, pad_tm, Y.astype(dtype, copy=False), sample_weight)
+        max_chunk = chunk_size(net, X_tm.shape[0], X_tm.itemsize)
+        data = Batch(
+            X_tm, pad_tm, Y.astype(dtype, copy=False), sample_weight, max_chunk
+        )
         loss_grad = LossGrad(net, self.alpha)
         validate = None
         if self.early_stopping:
@@ -319,46 +324,17 @@ class BaseRNN(
             validate=validate,
         )
 
-        optimize_result = None
         if method is None:
-            if incremental and fitted and hasattr(self, "_optimizer"):
-                optimizer = copy.deepcopy(self._optimizer)
-            else:
-                optimizer = make_optimizer(self, theta.size, dtype)
             batch_size = (
                 min(200, data.n_samples)
                 if self.batch_size == "auto"
                 else min(self.batch_size, data.n_samples)
             )
-            fit_stochastic(
-                loss_grad,
-                theta,
-                data,
-                optimizer,
-                monitor,
-                batch_size=batch_size,
-                max_iter=self.max_iter,
-                shuffle=self.shuffle,
-                rng=rng,
-                clip_norm=self.clip_norm,
-                make_masks=(
-                    (lambda n: dropout_masks(rng, net, n, self.dropout, dtype))
-                    if self.dropout
-                    else None
-                ),
-                incremental=incremental,
-            )
-            self._optimizer = optimizer
         else:
-            optimize_result = fit_scipy(
-                loss_grad,
-                theta,
-                data,
-                monitor,
-                method=method,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
+            batch_size = min(data.n_samples, max_chunk)
+        with limit_blas_threads(blas_threads_for(net, batch_size)):
+            optimize_result = self._train(
+                net, theta, data, loss_grad, monitor, rng, batch_size, incremental
             )
 
         self._theta = theta
@@ -370,7 +346,8 @@ class BaseRNN(
         self.t_ = history.t
         self.loss_curve_ = history.loss_curve
         self.best_loss_ = history.best_loss
-        self.loss_ = float(data.loss_grad(loss_grad, theta)[0])
+        with limit_blas_threads(blas_threads_for(net, min(data.n_samples, max_chunk))):
+            self.loss_ = float(data.loss_grad(loss_grad, theta)[0])
         if self.early_stopping:
             self.validation_scores_ = history.validation_scores
             self.validation_loss_curve_ = history.validation_loss_curve
@@ -380,6 +357,52 @@ class BaseRNN(
             self.validation_loss_curve_ = None
             self.best_validation_score_ = None
         self.optimize_result_ = optimize_result
+
+    def _train(
+        self, net, theta, data, loss_grad, monitor, rng, batch_size, incremental
+    ):
+        """Run the solver, updating ``theta`` in place.
+
+        Returns
+        -------
+        optimize_result : scipy.optimize.OptimizeResult or None
+        """
+        method = self._scipy_method
+        if method is not None:
+            return fit_scipy(
+                loss_grad,
+                theta,
+                data,
+                monitor,
+                method=method,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+            )
+        if incremental and hasattr(self, "_optimizer"):
+            optimizer = copy.deepcopy(self._optimizer)
+        else:
+            optimizer = make_optimizer(self, theta.size, theta.dtype)
+        fit_stochastic(
+            loss_grad,
+            theta,
+            data,
+            optimizer,
+            monitor,
+            batch_size=batch_size,
+            max_iter=self.max_iter,
+            shuffle=self.shuffle,
+            rng=rng,
+            clip_norm=self.clip_norm,
+            make_masks=(
+                (lambda n: dropout_masks(rng, net, n, self.dropout, theta.dtype))
+                if self.dropout
+                else None
+            ),
+            incremental=incremental,
+        )
+        self._optimizer = optimizer
+        return None
 
     def _validation_split(self, data, rng):
         """Hold out ``validation_fraction`` of the data (stratified for classifiers).
@@ -456,6 +479,15 @@ class BaseRNN(
 
     def __getstate__(self):
         state = super().__getstate__()
+        # scipy's result is stored as a plain dict, without hess_inv (a scipy
+        # operator or a dense n_params x n_params matrix), so a persisted model
+        # holds only arrays, numbers, strings, plain containers and this
+        # package's own types (what skops.io needs to trust)
+        result = state.get("optimize_result_")
+        if result is not None:
+            state["optimize_result_"] = {
+                key: value for key, value in result.items() if key != "hess_inv"
+            }
         # the views are rebuilt from the flat buffer on unpickling, so the copy
         # keeps one buffer shared by all of them
         for name in (
@@ -469,19 +501,51 @@ class BaseRNN(
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        if isinstance(state.get("optimize_result_"), dict):
+            self.optimize_result_ = OptimizeResult(state["optimize_result_"])
         if "_theta" in state:
             self._set_fitted_views()
 
     # ------------------------------------------------------------ predicting
-    def _time_major(self, X):
+    def _predict_chunked(self, X, function):
+        """Apply ``function(net, theta, X_tm, pad_tm)`` chunk by chunk.
+
+        Validates X, then converts and runs at most ``chunk_size`` sequences at
+        a time, so the activations held never exceed the memory budget of
+        ``sklearn_rnn._resources`` whatever the number of sequences.
+
+        Raises
+        ------
+        ValueError
+            If the network's output for X is not finite (X far too large).
+        """
         check_is_fitted(self)
         X, pad = check_sequences(self, X, reset=False)
-        return to_time_major(X, pad, self._theta.dtype)
+        net, theta = self._net, self._theta
+        n_samples = X.shape[0]
+        step = chunk_size(net, X.shape[1], theta.itemsize)
+        out = None
+        with limit_blas_threads(blas_threads_for(net, min(n_samples, step))):
+            for chunk in gen_batches(n_samples, step):
+                X_tm, pad_tm = to_time_major(
+                    X[chunk], None if pad is None else pad[chunk], theta.dtype
+                )
+                result = function(net, theta, X_tm, pad_tm)
+                if out is None:
+                    out = np.empty((n_samples,) + result.shape[1:], result.dtype)
+                out[chunk] = result
+        if not np.isfinite(out).all():
+            sample = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
+            raise ValueError(
+                f"The network's output for sample {sample} of X is not finite: "
+                "its values are too large for the fitted weights. Scale X the "
+                "way the training data was scaled."
+            )
+        return out
 
     def _forward(self, X):
         """Validated raw network output, (n_samples, n_outputs)."""
-        X_tm, pad_tm = self._time_major(X)
-        return predict_raw(self._net, self._theta, X_tm, pad_tm)
+        return self._predict_chunked(X, predict_raw)
 
     def transform(self, X):
         """Embed each sequence: the last recurrent layer's pooled state.
@@ -504,8 +568,7 @@ class BaseRNN(
             The sequence embeddings (both directions, forward first, when
             ``bidirectional``).
         """
-        X_tm, pad_tm = self._time_major(X)
-        return embed(self._net, self._theta, X_tm, pad_tm)
+        return self._predict_chunked(X, embed)
 
     @property
     def _n_features_out(self):

@@ -326,7 +326,17 @@ class LossGrad:
         self.index = net.index
         self._penalty_mask = {}
 
-    def __call__(self, theta, X_tm, pad_tm, Y, sample_weight=None, masks=None):
+    def __call__(
+        self,
+        theta,
+        X_tm,
+        pad_tm,
+        Y,
+        sample_weight=None,
+        masks=None,
+        total_weight=None,
+        penalty=True,
+    ):
         """Loss and gradient.
 
         Parameters
@@ -338,6 +348,11 @@ class LossGrad:
         sample_weight : ndarray of shape (n_samples,) or None
         masks : list of ndarray or None
             Dropout masks (see :func:`dropout_masks`).
+        total_weight : float, default=None
+            Divide by this weight instead of the batch's own weight sum: the
+            loss of a chunk of a bigger batch, so that chunk losses add up.
+        penalty : bool, default=True
+            Whether to add the L2 term (added once, not per chunk).
 
         Returns
         -------
@@ -348,11 +363,11 @@ class LossGrad:
         raw, cache = forward(self.net, params, X_tm, pad_tm, masks)
         per_sample, d_raw = LOSS_FUNCTIONS[self.net.out_activation](raw, Y)
         if sample_weight is None:
-            sw_sum = Y.shape[0]
+            sw_sum = Y.shape[0] if total_weight is None else total_weight
             loss = per_sample.sum() / sw_sum
             d_raw /= sw_sum
         else:
-            sw_sum = sample_weight.sum()
+            sw_sum = sample_weight.sum() if total_weight is None else total_weight
             loss = per_sample @ sample_weight / sw_sum
             d_raw *= (sample_weight / sw_sum)[:, None]
 
@@ -360,12 +375,19 @@ class LossGrad:
         backward(
             self.net, params, unpack(grad, self.index), cache, pad_tm, d_raw, masks
         )
-
-        if self.alpha:
-            penalized = theta * self._mask(theta.dtype)
-            loss += 0.5 * self.alpha * (penalized @ penalized) / sw_sum
-            grad += (self.alpha / sw_sum) * penalized
+        if penalty:
+            penalty_loss, penalty_grad = self.penalty(theta, sw_sum)
+            loss += penalty_loss
+            grad += penalty_grad
         return float(loss), grad
+
+    def penalty(self, theta, weight_sum):
+        """The L2 term ``alpha / 2 * ||weights||² / weight_sum`` and its gradient."""
+        if not self.alpha:
+            return 0.0, 0.0
+        penalized = theta * self._mask(theta.dtype)
+        loss = 0.5 * self.alpha * (penalized @ penalized) / weight_sum
+        return float(loss), (self.alpha / weight_sum) * penalized
 
     def _mask(self, dtype):
         if dtype not in self._penalty_mask:

@@ -67,12 +67,17 @@ class Batch:
     pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
+    max_chunk : int or None
+        The loss and gradient of more sequences than this are summed over
+        chunks of at most this many, so their activations fit the memory
+        budget (see ``sklearn_rnn._resources``).
     """
 
     X: np.ndarray
     pad: object
     Y: np.ndarray
     sample_weight: object = None
+    max_chunk: object = None
 
     @property
     def n_samples(self):
@@ -90,10 +95,31 @@ class Batch:
         if pad is not None and not pad.any():
             pad = None
         sample_weight = None if self.sample_weight is None else self.sample_weight[idx]
-        return Batch(self.X[:, idx], pad, self.Y[idx], sample_weight)
+        return Batch(self.X[:, idx], pad, self.Y[idx], sample_weight, self.max_chunk)
 
     def loss_grad(self, loss_grad, theta, masks=None):
-        return loss_grad(theta, self.X, self.pad, self.Y, self.sample_weight, masks)
+        """``loss_grad`` on this batch, summed over chunks when it is big."""
+        if masks is not None or self.max_chunk is None or (
+            self.n_samples <= self.max_chunk
+        ):
+            return loss_grad(theta, self.X, self.pad, self.Y, self.sample_weight, masks)
+        total_weight = self.weight_sum
+        loss, grad = loss_grad.penalty(theta, total_weight)
+        grad = np.zeros_like(theta) + grad
+        for chunk in gen_batches(self.n_samples, self.max_chunk):
+            part = self.take(chunk)
+            chunk_loss, chunk_grad = loss_grad(
+                theta,
+                part.X,
+                part.pad,
+                part.Y,
+                part.sample_weight,
+                total_weight=total_weight,
+                penalty=False,
+            )
+            loss += chunk_loss
+            grad += chunk_grad
+        return loss, grad
 
 
 class Monitor:
@@ -202,6 +228,15 @@ def _is_finite(loss, grad):
     return np.isfinite(loss) and np.isfinite(grad).all()
 
 
+def _raise_if_not_finite_at_start(loss, grad):
+    if not _is_finite(loss, grad):
+        raise ValueError(
+            "The loss or its gradient is not finite at the initial parameters: "
+            "the values of X (or y) are too large for the network. Scale the "
+            "data, e.g. with SequenceScaler."
+        )
+
+
 def _warn_divergence(where, early_stopping):
     kept = "best validation score" if early_stopping else "lowest loss"
     warnings.warn(
@@ -276,6 +311,7 @@ def fit_stochastic(
     n_samples = data.n_samples
     total_weight = data.weight_sum
     sample_idx = np.arange(n_samples)
+    first_step = not incremental
     for _ in range(1 if incremental else max_iter):
         if shuffle:
             rng.shuffle(sample_idx)
@@ -284,6 +320,9 @@ def fit_stochastic(
             batch = data.take(sample_idx[batch_slice] if shuffle else batch_slice)
             masks = None if make_masks is None else make_masks(batch.n_samples)
             loss, grad = batch.loss_grad(loss_grad, theta, masks)
+            if first_step:
+                _raise_if_not_finite_at_start(loss, grad)
+                first_step = False
             if not _is_finite(loss, grad):
                 theta[:] = monitor.best_theta
                 _warn_divergence(
@@ -420,6 +459,8 @@ def fit_scipy(
                 converged=False,
             )
         loss, grad = data.loss_grad(loss_grad, x.astype(dtype, copy=False))
+        if state["n_evals"] == 1:
+            _raise_if_not_finite_at_start(loss, grad)
         if not _is_finite(loss, grad):
             return np.inf, np.zeros_like(x)  # makes the line search step back
         recent.append((x.copy(), loss))

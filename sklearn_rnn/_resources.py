@@ -1,0 +1,71 @@
+"""Bounded memory and BLAS thread control for the fit and predict loops."""
+
+# Authors: The sklearn_rnn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from contextlib import contextmanager
+
+from threadpoolctl import ThreadpoolController
+
+# Activations kept at once by predict, transform and the full-batch loss: the
+# data is cut into chunks of sequences whose forward pass fits this budget.
+CHUNK_BUDGET_BYTES = 64 * 2**20
+
+# Below this many multiply-adds, the per-step recurrent product (batch x hidden
+# by hidden x gates*hidden) runs faster on ONE BLAS thread than on two on 2-core
+# machines (benchmarks/bench_threads.py: 0.87-0.90 of the 2-thread time at
+# hidden 16-64, batch 64; 1.56 at hidden 256), so fit and predict limit BLAS
+# to one thread for such problems and leave the user's setting otherwise.
+SMALL_PRODUCT_MACS = 2**20
+
+_controller = None
+
+
+def bytes_per_sequence(net, n_timesteps, itemsize):
+    """Approximate bytes of activations that one sequence needs in a forward pass.
+
+    Per layer and direction: the gate pre-activations and the states and cell
+    caches, about (2 * n_gates + 3) values per hidden unit and step, plus the
+    layer input copy.
+    """
+    n_gates = {"rnn": 1, "lstm": 4, "gru": 3}[net.cell]
+    per_step = net.n_features
+    for n_hidden in net.hidden_layer_sizes:
+        per_step += net.n_directions * n_hidden * (2 * n_gates + 3)
+    return itemsize * n_timesteps * per_step
+
+
+def chunk_size(net, n_timesteps, itemsize, budget=None):
+    """Number of sequences per chunk so that a forward pass fits the budget."""
+    budget = CHUNK_BUDGET_BYTES if budget is None else budget
+    return max(1, int(budget // bytes_per_sequence(net, n_timesteps, itemsize)))
+
+
+def blas_threads_for(net, n_rows):
+    """BLAS threads to use: 1 for small per-step products, None to leave as is.
+
+    Parameters
+    ----------
+    net : Network
+    n_rows : int
+        Rows of the per-step product (the batch size).
+    """
+    n_gates = {"rnn": 1, "lstm": 4, "gru": 3}[net.cell]
+    biggest = max(n_rows * h * n_gates * h for h in net.hidden_layer_sizes)
+    return 1 if biggest < SMALL_PRODUCT_MACS else None
+
+
+@contextmanager
+def limit_blas_threads(n_threads):
+    """Limit the BLAS libraries to ``n_threads`` inside the block (None: no-op).
+
+    The previous limits are restored on exit, whatever happens in the block.
+    """
+    global _controller
+    if n_threads is None:
+        yield
+        return
+    if _controller is None:
+        _controller = ThreadpoolController()
+    with _controller.limit(limits=n_threads, user_api="blas"):
+        yield

@@ -1,0 +1,132 @@
+"""float32 end to end, chunked prediction and loss, and BLAS thread control."""
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import sklearn_rnn._resources as resources
+from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._bptt import LossGrad, Network, to_time_major
+from sklearn_rnn._params import init_params
+from sklearn_rnn._solvers import Batch
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(60, 9, 3))
+X[::4, 6:] = np.nan  # some post-padding
+X[1::5, :2] = np.nan  # some pre-padding
+Y_REG = np.nan_to_num(X[:, :, 0]).sum(axis=1)
+Y_CLF = (Y_REG > 0).astype(int)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_float32_gradient_matches_float64(cell):
+    net = Network(3, (5, 4), 2, cell=cell, bidirectional=True, out_activation="softmax")
+    theta = init_params(rng, net.index, "tanh", cell=cell) + 0.1 * rng.normal(
+        size=net.n_params
+    )
+    Y = np.eye(2)[Y_CLF]
+    pad = np.isnan(X).all(axis=2)
+    loss_grad = LossGrad(net, alpha=0.01)
+    loss64, grad64 = loss_grad(theta, *to_time_major(X, pad, np.float64), Y)
+    X32, pad32 = to_time_major(X, pad, np.float32)
+    loss32, grad32 = loss_grad(theta.astype(np.float32), X32, pad32, Y.astype(np.float32))
+    assert grad32.dtype == np.float32
+    assert loss32 == pytest.approx(loss64, rel=1e-5)
+    assert np.linalg.norm(grad32 - grad64) / np.linalg.norm(grad64) < 1e-5
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_float32_input_gives_float32_outputs(Estimator):
+    y = Y_REG if Estimator is RNNRegressor else Y_CLF
+    est = Estimator(hidden_layer_sizes=(6,), cell="gru", max_iter=5, random_state=0)
+    with pytest.warns(Warning):
+        est.fit(X.astype(np.float32), y)
+    assert est._theta.dtype == np.float32
+    assert all(c.dtype == np.float32 for c in est.coefs_)
+    assert est.transform(X).dtype == np.float32
+    method = "predict" if Estimator is RNNRegressor else "predict_proba"
+    assert getattr(est, method)(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_chunked_prediction_equals_unchunked(cell, monkeypatch):
+    est = RNNClassifier(
+        hidden_layer_sizes=(6, 5), cell=cell, solver="lbfgs", max_iter=10,
+        random_state=0,
+    ).fit(X, Y_CLF)
+    whole = est.predict_proba(X), est.transform(X), est.decision_function(X)
+    per_sequence = resources.bytes_per_sequence(est._net, X.shape[1], 8)
+    monkeypatch.setattr(resources, "CHUNK_BUDGET_BYTES", 7 * per_sequence)
+    assert resources.chunk_size(est._net, X.shape[1], 8) == 7
+    chunked = est.predict_proba(X), est.transform(X), est.decision_function(X)
+    for a, b in zip(whole, chunked):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_chunked_loss_and_gradient_equal_the_whole_batch():
+    net = Network(3, (5,), 1, cell="lstm")
+    theta = init_params(rng, net.index, "tanh", cell="lstm")
+    X_tm, pad_tm = to_time_major(X, np.isnan(X).all(axis=2), np.float64)
+    weights = rng.uniform(0.5, 2, size=len(X))
+    loss_grad = LossGrad(net, alpha=0.1)
+    whole = Batch(X_tm, pad_tm, Y_REG[:, None], weights).loss_grad(loss_grad, theta)
+    chunked = Batch(X_tm, pad_tm, Y_REG[:, None], weights, max_chunk=7).loss_grad(
+        loss_grad, theta
+    )
+    assert chunked[0] == pytest.approx(whole[0], rel=1e-12)
+    np.testing.assert_allclose(chunked[1], whole[1], rtol=1e-10, atol=1e-14)
+
+
+def blas_threads():
+    return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+
+def test_blas_thread_setting_is_restored_after_fit_and_predict():
+    # the test session runs on one BLAS thread (conftest.py): set two here so
+    # that a limit that leaked out of fit or predict would show
+    with threadpool_limits(2, user_api="blas"):
+        check_fit_and_predict_restore_threads()
+
+
+def check_fit_and_predict_restore_threads():
+    before = blas_threads()
+    assert set(before) == {2}
+    seen = []
+    original = resources.limit_blas_threads
+
+    def recording(n_threads):
+        seen.append(n_threads)
+        return original(n_threads)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sklearn_rnn._base.limit_blas_threads", recording)
+        est = RNNRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+        with pytest.warns(Warning):
+            est.fit(X, Y_REG)
+        est.predict(X)
+    assert seen and all(n == 1 for n in seen)  # small products: one thread
+    assert blas_threads() == before
+
+
+def test_limit_blas_threads_restores_on_error():
+    with threadpool_limits(2, user_api="blas"):
+        check_limit_restores_on_error()
+
+
+def check_limit_restores_on_error():
+    before = blas_threads()
+    assert set(before) == {2}
+    with pytest.raises(RuntimeError):
+        with resources.limit_blas_threads(1):
+            assert set(blas_threads()) == {1}
+            raise RuntimeError("boom")
+    assert blas_threads() == before
+    with resources.limit_blas_threads(None):
+        assert blas_threads() == before
+
+
+def test_thread_decision_follows_product_size():
+    small = Network(3, (16,), 1, cell="rnn")
+    big = Network(3, (256,), 1, cell="lstm")
+    assert resources.blas_threads_for(small, 64) == 1
+    assert resources.blas_threads_for(big, 64) is None
