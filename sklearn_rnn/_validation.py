@@ -113,18 +113,39 @@ def _check_3d_shape(estimator, X, *, reset):
         )
 
 
-def find_padding(X):
+def find_padding(X, chunk_values=2**24):
     """Padding mask of a 3D batch, after checking its NaN and inf patterns.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_timesteps, n_features)
+    chunk_values : int, default=2**24
+        The check runs on chunks of about this many values, so its temporaries
+        stay bounded whatever the size of X.
 
     Returns
     -------
     pad : ndarray of shape (n_samples, n_timesteps) of bool, or None
         True where every feature of a step is NaN; None if nothing is padding.
     """
+    n_samples, n_timesteps, n_features = X.shape
+    step = max(1, chunk_values // (n_timesteps * n_features))
+    pads = [
+        _find_padding_chunk(X[start : start + step], start)
+        for start in range(0, n_samples, step)
+    ]
+    if all(pad is None for pad in pads):
+        return None
+    return np.concatenate(
+        [
+            np.zeros(X[start : start + step].shape[:2], dtype=bool) if pad is None else pad
+            for start, pad in zip(range(0, n_samples, step), pads)
+        ]
+    )
+
+
+def _find_padding_chunk(X, offset):
+    """:func:`find_padding` on the samples ``offset, offset + 1, ...``."""
     finite = np.isfinite(X)
     if finite.all():
         return None
@@ -132,7 +153,7 @@ def find_padding(X):
     if infinite.any():
         sample, step, feature = np.argwhere(infinite)[0]
         raise ValueError(
-            f"X contains inf or -inf (at sample {sample}, timestep {step}, "
+            f"X contains inf or -inf (at sample {offset + sample}, timestep {step}, "
             f"feature {feature}). Only NaN is allowed, and only to mark a padding "
             "step whose features are all NaN."
         )
@@ -144,12 +165,12 @@ def find_padding(X):
         n_nan = int(is_nan[sample, step].sum())
         raise ValueError(
             f"X contains NaN in {n_nan} of {X.shape[2]} features at sample "
-            f"{sample}, timestep {step}. NaN marks padding, so a padding step must "
-            "have ALL features NaN; impute missing values before fitting."
+            f"{offset + sample}, timestep {step}. NaN marks padding, so a padding "
+            "step must have ALL features NaN; impute missing values before fitting."
         )
     empty = pad.all(axis=1)
     if empty.any():
-        sample = np.flatnonzero(empty)[0]
+        sample = offset + np.flatnonzero(empty)[0]
         raise ValueError(
             f"Sample {sample} of X is all padding: every timestep is NaN. Each "
             "sequence needs at least one valid (non-NaN) timestep."

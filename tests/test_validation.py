@@ -141,3 +141,17 @@ def test_inputs_are_never_modified():
     np.testing.assert_array_equal(X_padded, X_before)
     np.testing.assert_array_equal(y, Y_REG)
     np.testing.assert_array_equal(w, np.ones(12))
+
+
+def test_padding_check_in_chunks_names_the_right_sample():
+    from sklearn_rnn._validation import find_padding
+
+    X_big = np.zeros((50, 4, 2))
+    X_big[37, 2] = np.nan
+    X_big[41, 1, 0] = np.nan
+    with pytest.raises(ValueError, match="sample 41, timestep 1"):
+        find_padding(X_big, chunk_values=16)
+    X_big[41, 1, 0] = 0.0
+    pad = find_padding(X_big, chunk_values=16)
+    np.testing.assert_array_equal(np.argwhere(pad), [[37, 2]])
+    np.testing.assert_array_equal(pad, find_padding(X_big))
