@@ -130,7 +130,7 @@ _COMMON_PARAMETERS = """\
     random_state : int, RandomState instance or None, default=None
         Determines the weight initialization and the shuffling of the
         minibatches. Pass an int for reproducible results across multiple
-        function calls. See :term:`Glossary <random_state>`. The initialization
+        function calls (see scikit-learn's glossary). The initialization
         depends only on the random state and the layer shapes, never on the
         data.
 
@@ -148,7 +148,7 @@ _COMMON_PARAMETERS = """\
     warm_start : bool, default=False
         When set to True, reuse the solution of the previous call to fit as
         initialization (if the network has the same shape), otherwise erase
-        the previous solution. See :term:`the Glossary <warm_start>`.
+        the previous solution (see scikit-learn's glossary).
 
     momentum : float, default=0.9
         Momentum for gradient descent update. Should be between 0 and 1. Only
@@ -260,7 +260,7 @@ _COMMON_ATTRIBUTES = """\
         ``n_inputs_i = n_directions * hidden_layer_sizes[i - 1]``; with
         ``bidirectional=True`` each layer's element has a leading axis of 2
         (forward, backward). The last element is the output weight matrix, of
-        shape (n_directions * hidden_layer_sizes[-1], n_outputs_). All weights
+        shape (n_directions * hidden_layer_sizes[-1], ``n_outputs_``). All weights
         are views into one flat parameter buffer.
 
     recurrent_coefs_ : list of shape (n_layers,)
@@ -280,11 +280,11 @@ _COMMON_ATTRIBUTES = """\
         (hidden_layer_sizes[i],); None for the other cells.
 
     n_features_in_ : int
-        Number of features per timestep seen during :term:`fit`
+        Number of features per timestep seen during ``fit``
         (``X.shape[-1]``).
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` is a
+        Names of features seen during ``fit``. Defined only when `X` is a
         2D data frame whose feature names are all strings.
 
     n_iter_ : int

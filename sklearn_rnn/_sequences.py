@@ -171,7 +171,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of features per timestep (``X.shape[-1]``).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, for 2D data frames whose
+        Names of features seen during ``fit``, for 2D data frames whose
         feature names are all strings.
 
     See Also
