@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import CELLS
+from ._cells import CELLS, FinalStateGradient
 from ._losses import LOSS_FUNCTIONS
 from ._params import layer_param_names, make_param_index, n_params, penalty_mask, unpack
 
@@ -171,16 +171,13 @@ def _pool(outputs, pad, net):
 
 
 def _pool_backward(d_pooled, shape, dtype, net, pool_cache):
-    """Gradient with respect to the top layer's outputs, (T, n, D * hidden)."""
+    """Gradient with respect to the top layer's outputs, (T, n, D * hidden).
+
+    'last' pooling never comes here: :func:`backward` hands each direction's
+    final-state gradient straight to the cell.
+    """
     d_outputs = np.zeros(shape, dtype=dtype)
-    if net.pooling == "last":
-        if net.bidirectional:
-            half = shape[2] // 2
-            d_outputs[-1, :, :half] = d_pooled[:, :half]
-            d_outputs[0, :, half:] = d_pooled[:, half:]
-        else:
-            d_outputs[-1] = d_pooled
-    elif net.pooling == "mean":
+    if net.pooling == "mean":
         np.multiply(pool_cache[:, :, None], d_pooled, out=d_outputs)
     else:
         np.put_along_axis(d_outputs, pool_cache, d_pooled[None], axis=0)
@@ -262,17 +259,27 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None):
     pad_rev = None if pad_tm is None else pad_tm[::-1]
     np.matmul(cache["pooled"].T, d_raw, out=grads["V"])
     np.sum(d_raw, axis=0, out=grads["c"])
-    d_outputs = _pool_backward(
-        d_raw @ params["V"].T, cache["top"].shape, d_raw.dtype, net, cache["pool"]
-    )
-    for layer in reversed(range(len(net.hidden_layer_sizes))):
+    d_pooled = d_raw @ params["V"].T
+    n_layers = len(net.hidden_layer_sizes)
+    if net.pooling == "last":
+        # only each direction's final state is read: no per-step gradient
+        d_outputs = None
+    else:
+        d_outputs = _pool_backward(
+            d_pooled, cache["top"].shape, d_raw.dtype, net, cache["pool"]
+        )
+    for layer in reversed(range(n_layers)):
         inputs, directions = cache["layers"][layer]
         n_hidden = net.hidden_layer_sizes[layer]
         need_dX = layer > 0
         d_inputs = None
         for direction, (x, Hs, cell_cache) in enumerate(directions):
-            part = d_outputs[:, :, direction * n_hidden : (direction + 1) * n_hidden]
-            dHs = part if direction == 0 else part[::-1]
+            columns = slice(direction * n_hidden, (direction + 1) * n_hidden)
+            if d_outputs is None:
+                dHs = FinalStateGradient(d_pooled[:, columns])
+            else:
+                part = d_outputs[:, :, columns]
+                dHs = part if direction == 0 else part[::-1]
             pad = pad_tm if direction == 0 else pad_rev
             dx = cell_backward(
                 dHs,

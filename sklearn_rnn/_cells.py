@@ -16,6 +16,9 @@
 # Every cell has the same interface:
 #   forward(X, p, pad, activation) -> Hs, cache
 #   backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX) -> dX or None
+# where dHs is the gradient reaching the outputs h_1..h_T from above, either an
+# array (n_timesteps, n_samples, n_hidden) or, when only the final state is read
+# ('last' pooling), a FinalStateGradient, which spares the per-step additions.
 # where ``p`` and ``g`` map "W" (n_inputs, n_gates * n_hidden), "R" (n_hidden,
 # n_gates * n_hidden), "b" (n_gates * n_hidden,) and, for the GRU, "bh"
 # (n_hidden,) to the parameters and to the gradient views to overwrite. All the
@@ -26,6 +29,48 @@ import numpy as np
 from scipy.special import expit
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+
+
+class FinalStateGradient:
+    """The gradient of the loss with respect to h_T only, shape (n_samples, n_hidden).
+
+    Padding carries the state through, so the final state is h_T whatever the
+    padding; the backward loops start from this gradient and add nothing later.
+    """
+
+    def __init__(self, d_final):
+        self.d_final = d_final
+
+
+def _start_gradient(dHs, shape, dtype):
+    """The carried gradient at t = T and the per-step gradients (or None)."""
+    if isinstance(dHs, FinalStateGradient):
+        return dHs.d_final.astype(dtype, copy=True), None
+    return np.zeros(shape, dtype=dtype), dHs
+
+
+def _derivative_factors(outputs, activation, pad):
+    """σ'(z) for all steps at once, in terms of the outputs; 0 at padding steps.
+
+    Computing the factors in bulk before the backward loop replaces several
+    small per-step operations by a few large ones.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n_timesteps, n_samples, n_units)
+        Activation outputs.
+    activation : str
+    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+
+    Returns
+    -------
+    factors : ndarray of the shape of ``outputs``
+    """
+    factors = np.ones_like(outputs)
+    DERIVATIVES[activation](outputs, factors)
+    if pad is not None:
+        factors[pad] = 0
+    return factors
 
 
 def _input_projection(X, W, b):
@@ -79,24 +124,23 @@ def elman_forward(X, p, pad, activation):
 
 def elman_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
     """BPTT through an Elman layer; see the module comment for the interface."""
-    derivative = DERIVATIVES[activation]
     R_T = p["R"].T
-    dA = np.empty(dHs.shape, dtype=Hs.dtype)  # dL/d(pre-activation) at each step
-    dh = np.zeros(dHs.shape[1:], dtype=Hs.dtype)  # dL/dh_t carried back in time
-    for t in reversed(range(dHs.shape[0])):
-        dh += dHs[t]
+    n_timesteps = Hs.shape[0] - 1
+    # σ'(z) of every step, 0 at padding steps so they get no gradient of their own
+    factors = _derivative_factors(Hs[1:], activation, pad)
+    dA = np.empty_like(factors)  # dL/d(pre-activation) at each step
+    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype)
+    carried = np.empty_like(dh)  # two buffers for dL/dh, swapped every step
+    for t in reversed(range(n_timesteps)):
+        if per_step is not None:
+            dh += per_step[t]
         da = dA[t]
-        np.copyto(da, dh)
-        derivative(Hs[t + 1], da)
-        if pad is None:
-            dh = da @ R_T
-        else:
+        np.multiply(dh, factors[t], out=da)
+        np.matmul(da, R_T, out=carried)
+        if pad is not None:
             # a padding step passes its state gradient straight to h_{t-1}
-            is_pad = pad[t][:, None]
-            np.copyto(da, 0, where=is_pad)
-            dh_prev = da @ R_T
-            np.add(dh_prev, dh, out=dh_prev, where=is_pad)
-            dh = dh_prev
+            np.copyto(carried, dh, where=pad[t][:, None])
+        dh, carried = carried, dh
     _weight_gradients(X, Hs, dA, dA, g)
     return _input_gradient(dA, p["W"], need_dX)
 
@@ -153,43 +197,46 @@ def lstm_forward(X, p, pad, activation):
 def lstm_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
     """BPTT through an LSTM layer; see the module comment for the interface."""
     gates, Cs, tanh_c = cache
-    derivative = DERIVATIVES[activation]
     R_T = p["R"].T
     H = R_T.shape[1]
+    n_timesteps = Hs.shape[0] - 1
+    # derivative of each gate's activation for all steps at once, 0 at padding
+    gate_factors = gates * (1 - gates)  # sigmoid' for i, f, o
+    gate_factors[:, :, 2 * H : 3 * H] = _derivative_factors(
+        gates[:, :, 2 * H : 3 * H], activation, None
+    )
+    cell_factors = _derivative_factors(tanh_c, activation, None)
+    if pad is not None:
+        gate_factors[pad] = 0
     dA = np.empty_like(gates)
-    dh = np.zeros(dHs.shape[1:], dtype=Hs.dtype)
+    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype)
     dc = np.zeros_like(dh)
-    for t in reversed(range(dHs.shape[0])):
-        dh += dHs[t]
+    dc_total = np.empty_like(dh)
+    carried = np.empty_like(dh)
+    for t in reversed(range(n_timesteps)):
+        if per_step is not None:
+            dh += per_step[t]
         a, da = gates[t], dA[t]
-        i, f, cand, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        da_i, da_f, da_g, da_o = (
-            da[:, :H], da[:, H : 2 * H], da[:, 2 * H : 3 * H], da[:, 3 * H :]
-        )
-        # h = o σ(c): gradient to o and, through σ(c), to c
-        np.multiply(dh, tanh_c[t], out=da_o)
-        da_o *= o * (1 - o)
-        dc_total = dh * o
-        derivative(tanh_c[t], dc_total)
+        # h = o σ(c): dL/dc gathers σ'(c) o dh and what c_{t+1} sends back
+        np.multiply(dh, a[:, 3 * H :], out=dc_total)
+        dc_total *= cell_factors[t]
         dc_total += dc
-        # c = f c_{t-1} + i g
-        np.multiply(dc_total, cand, out=da_i)
-        da_i *= i * (1 - i)
-        np.multiply(dc_total, i, out=da_g)
-        derivative(cand, da_g)
-        np.multiply(dc_total, Cs[t], out=da_f)
-        da_f *= f * (1 - f)
-        dc_prev = dc_total * f
+        # c = f c_{t-1} + i g, then every block times its activation's derivative
+        np.multiply(dc_total, a[:, 2 * H : 3 * H], out=da[:, :H])
+        np.multiply(dc_total, Cs[t], out=da[:, H : 2 * H])
+        np.multiply(dc_total, a[:, :H], out=da[:, 2 * H : 3 * H])
+        np.multiply(dh, tanh_c[t], out=da[:, 3 * H :])
+        da *= gate_factors[t]
+        np.matmul(da, R_T, out=carried)
         if pad is None:
-            dh = da @ R_T
+            np.multiply(dc_total, a[:, H : 2 * H], out=dc)
         else:
             is_pad = pad[t][:, None]
-            np.copyto(da, 0, where=is_pad)
-            np.copyto(dc_prev, dc, where=is_pad)
-            dh_prev = da @ R_T
-            np.add(dh_prev, dh, out=dh_prev, where=is_pad)
-            dh = dh_prev
-        dc = dc_prev
+            np.multiply(dc_total, a[:, H : 2 * H], out=dc_total)
+            np.copyto(dc_total, dc, where=is_pad)  # padding carries c unchanged
+            dc, dc_total = dc_total, dc
+            np.copyto(carried, dh, where=is_pad)
+        dh, carried = carried, dh
     _weight_gradients(X, Hs, dA, dA, g)
     return _input_gradient(dA, p["W"], need_dX)
 
@@ -242,37 +289,41 @@ def gru_forward(X, p, pad, activation):
 def gru_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
     """BPTT through a GRU layer; see the module comment for the interface."""
     gates, recurrent_new = cache
-    derivative = DERIVATIVES[activation]
     R_T = p["R"].T
     H = R_T.shape[1]
+    n_timesteps = Hs.shape[0] - 1
+    r, z, new = gates[:, :, :H], gates[:, :, H : 2 * H], gates[:, :, 2 * H :]
+    # bulk factors, 0 at padding steps: sigmoid' of r and z, and (1 - z) σ'(n)
+    rz_factors = gates[:, :, : 2 * H] * (1 - gates[:, :, : 2 * H])
+    new_factors = _derivative_factors(new, activation, None)
+    new_factors *= 1 - z
+    if pad is not None:
+        rz_factors[pad] = 0
+        new_factors[pad] = 0
     dZ = np.empty_like(gates)  # gradient of the input projections x W + b
     dU = np.empty_like(gates)  # gradient of the recurrent products h R (+ bh)
-    dh = np.zeros(dHs.shape[1:], dtype=Hs.dtype)
-    for t in reversed(range(dHs.shape[0])):
-        dh += dHs[t]
-        a = gates[t]
-        r, z, new = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype)
+    carried = np.empty_like(dh)
+    through_z = np.empty_like(dh)
+    for t in reversed(range(n_timesteps)):
+        if per_step is not None:
+            dh += per_step[t]
         dz, du = dZ[t], dU[t]
-        # h = n + z (h_{t-1} - n)
-        np.subtract(Hs[t], new, out=dz[:, H : 2 * H])
+        # h = n + z (h_{t-1} - n): z gets (h_{t-1} - n) dh, n gets (1 - z) dh
+        np.subtract(Hs[t], new[t], out=dz[:, H : 2 * H])
         dz[:, H : 2 * H] *= dh
-        dz[:, H : 2 * H] *= z * (1 - z)
-        np.multiply(dh, 1 - z, out=dz[:, 2 * H :])
-        derivative(new, dz[:, 2 * H :])
-        # n = σ(x W_n + b_n + r u_n): u_n gets r dn, r gets u_n dn
-        np.multiply(dz[:, 2 * H :], r, out=du[:, 2 * H :])
+        np.multiply(dh, new_factors[t], out=dz[:, 2 * H :])
+        # n = σ(x W_n + b_n + r u_n): r gets u_n dn, u_n gets r dn
         np.multiply(dz[:, 2 * H :], recurrent_new[t], out=dz[:, :H])
-        dz[:, :H] *= r * (1 - r)
+        dz[:, : 2 * H] *= rz_factors[t]
+        np.multiply(dz[:, 2 * H :], r[t], out=du[:, 2 * H :])
         du[:, : 2 * H] = dz[:, : 2 * H]
+        np.matmul(du, R_T, out=carried)
+        np.multiply(dh, z[t], out=through_z)
+        carried += through_z
         if pad is not None:
-            is_pad = pad[t][:, None]
-            np.copyto(dz, 0, where=is_pad)
-            np.copyto(du, 0, where=is_pad)
-        dh_prev = du @ R_T
-        dh_prev += dh * z
-        if pad is not None:
-            np.copyto(dh_prev, dh, where=is_pad)
-        dh = dh_prev
+            np.copyto(carried, dh, where=pad[t][:, None])
+        dh, carried = carried, dh
     _weight_gradients(X, Hs, dZ, dU, g)
     np.sum(dU[:, :, 2 * H :].reshape(-1, H), axis=0, out=g["bh"])
     return _input_gradient(dZ, p["W"], need_dX)
