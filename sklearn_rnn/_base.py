@@ -16,7 +16,7 @@ from sklearn.base import (
 )
 from scipy.optimize import OptimizeResult
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -32,7 +32,7 @@ from ._bptt import (
 from ._cells import CELLS
 from ._losses import LOSS_FUNCTIONS
 from ._params import init_params, layer_param_names, unpack
-from ._resources import blas_threads_for, chunk_size, limit_blas_threads
+from ._resources import batches, blas_threads_for, chunk_size, limit_blas_threads
 from ._solvers import (
     Batch,
     SCIPY_METHODS,
@@ -526,7 +526,7 @@ class BaseRNN(
         step = chunk_size(net, X.shape[1], theta.itemsize)
         out = None
         with limit_blas_threads(blas_threads_for(net, min(n_samples, step))):
-            for chunk in gen_batches(n_samples, step):
+            for chunk in batches(n_samples, step):
                 X_tm, pad_tm = to_time_major(
                     X[chunk], None if pad is None else pad[chunk], theta.dtype
                 )

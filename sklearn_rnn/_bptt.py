@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class Network:
     cell: str = "rnn"
     bidirectional: bool = False
 
-    @property
+    @cached_property
     def index(self):
         """Layout of the flat parameter vector (see :func:`make_param_index`)."""
         return make_param_index(

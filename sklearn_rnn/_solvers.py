@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
 
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._resources import batches
 
 STOCHASTIC_SOLVERS = ("adam", "sgd")
 # gradient-based scipy.optimize.minimize methods, spelled as scipy spells them
@@ -106,7 +106,7 @@ class Batch:
         total_weight = self.weight_sum
         loss, grad = loss_grad.penalty(theta, total_weight)
         grad = np.zeros_like(theta) + grad
-        for chunk in gen_batches(self.n_samples, self.max_chunk):
+        for chunk in batches(self.n_samples, self.max_chunk):
             part = self.take(chunk)
             chunk_loss, chunk_grad = loss_grad(
                 theta,
@@ -316,7 +316,7 @@ def fit_stochastic(
         if shuffle:
             rng.shuffle(sample_idx)
         epoch_loss = 0.0
-        for batch_slice in gen_batches(n_samples, batch_size):
+        for batch_slice in batches(n_samples, batch_size):
             batch = data.take(sample_idx[batch_slice] if shuffle else batch_slice)
             masks = None if make_masks is None else make_masks(batch.n_samples)
             loss, grad = batch.loss_grad(loss_grad, theta, masks)

@@ -68,14 +68,17 @@ def check_sequences(estimator, X, *, reset):
         ndim = X.ndim
 
     if ndim == 3:
-        X = check_array(
-            X,
-            allow_nd=True,
-            dtype=FLOAT_DTYPES,
-            ensure_all_finite=False,
-            input_name="X",
-            estimator=estimator,
-        )
+        if not (isinstance(X, np.ndarray) and X.dtype in FLOAT_DTYPES):
+            # a float64/float32 ndarray needs no conversion: skipping
+            # check_array saves most of the cost of predicting one sequence
+            X = check_array(
+                X,
+                allow_nd=True,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite=False,
+                input_name="X",
+                estimator=estimator,
+            )
         _check_3d_shape(estimator, X, reset=reset)
     elif ndim <= 2:
         # scikit-learn's own validation (and its messages, including the one for
@@ -95,6 +98,11 @@ def check_sequences(estimator, X, *, reset):
 
 def _check_3d_shape(estimator, X, *, reset):
     n_samples, n_timesteps, n_features = X.shape
+    if n_samples == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+            "is required."
+        )
     for size, what in [(n_timesteps, "timestep"), (n_features, "feature")]:
         if size == 0:
             raise ValueError(

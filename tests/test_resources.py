@@ -130,3 +130,4 @@ def test_thread_decision_follows_product_size():
     big = Network(3, (256,), 1, cell="lstm")
     assert resources.blas_threads_for(small, 64) == 1
     assert resources.blas_threads_for(big, 64) is None
+    assert resources.blas_threads_for(small, 1) is None  # one sequence
