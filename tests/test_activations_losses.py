@@ -1,5 +1,7 @@
 """Activation and loss tables: values, derivatives, and the canonical pairs."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
@@ -24,6 +26,15 @@ def test_activation_in_place_and_derivative(name):
     h = z.copy()
     ACTIVATIONS[name](h)
     np.testing.assert_allclose(h, REFERENCE[name](z), rtol=1e-15)
+    for dtype, big in ((np.float32, 1e30), (np.float64, 1e300)):
+        extreme = np.array([-big, -800, -20, 0, 20, 800, big], dtype=dtype)
+        with np.errstate(over="ignore"):
+            expected = REFERENCE[name](extreme)
+        result = extreme.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no overflow warning reaches users
+            ACTIVATIONS[name](result)
+        np.testing.assert_allclose(result, expected, rtol=1e-6)
 
     delta = rng.normal(size=z.shape)
     expected = delta * (REFERENCE[name](z + 1e-6) - REFERENCE[name](z - 1e-6)) / 2e-6
