@@ -347,7 +347,7 @@ class BaseRNN(
         self.loss_curve_ = history.loss_curve
         self.best_loss_ = history.best_loss
         with limit_blas_threads(blas_threads_for(net, min(data.n_samples, max_chunk))):
-            self.loss_ = float(data.loss_grad(loss_grad, theta)[0])
+            self.loss_ = float(data.loss(loss_grad, theta))
         if self.early_stopping:
             self.validation_scores_ = history.validation_scores
             self.validation_loss_curve_ = history.validation_loss_curve

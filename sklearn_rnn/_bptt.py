@@ -344,6 +344,7 @@ class LossGrad:
         masks=None,
         total_weight=None,
         penalty=True,
+        need_grad=True,
     ):
         """Loss and gradient.
 
@@ -361,11 +362,14 @@ class LossGrad:
             loss of a chunk of a bigger batch, so that chunk losses add up.
         penalty : bool, default=True
             Whether to add the L2 term (added once, not per chunk).
+        need_grad : bool, default=True
+            False skips the backward pass (the loss alone, e.g. ``loss_``).
 
         Returns
         -------
         loss : float
-        grad : ndarray of shape (n_params,), same dtype as ``theta``
+        grad : ndarray of shape (n_params,), same dtype as ``theta``, or None
+            None when ``need_grad`` is False.
         """
         params = unpack(theta, self.index)
         raw, cache = forward(self.net, params, X_tm, pad_tm, masks)
@@ -379,13 +383,16 @@ class LossGrad:
             loss = per_sample @ sample_weight / sw_sum
             d_raw *= (sample_weight / sw_sum)[:, None]
 
+        if penalty:
+            penalty_loss, penalty_grad = self.penalty(theta, sw_sum)
+            loss += penalty_loss
+        if not need_grad:
+            return float(loss), None
         grad = np.empty_like(theta)
         backward(
             self.net, params, unpack(grad, self.index), cache, pad_tm, d_raw, masks
         )
         if penalty:
-            penalty_loss, penalty_grad = self.penalty(theta, sw_sum)
-            loss += penalty_loss
             grad += penalty_grad
         return float(loss), grad
 

@@ -329,9 +329,9 @@ def gru_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
     return _input_gradient(dZ, p["W"], need_dX)
 
 
-# name -> (forward, backward, number of gate blocks)
+# name -> (forward, backward); the number of gate blocks is _params.N_GATES
 CELLS = {
-    "rnn": (elman_forward, elman_backward, 1),
-    "lstm": (lstm_forward, lstm_backward, 4),
-    "gru": (gru_forward, gru_backward, 3),
+    "rnn": (elman_forward, elman_backward),
+    "lstm": (lstm_forward, lstm_backward),
+    "gru": (gru_forward, gru_backward),
 }

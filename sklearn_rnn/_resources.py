@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
+from ._params import N_GATES
+
 # Activations kept at once by predict, transform and the full-batch loss: the
 # data is cut into chunks of sequences whose forward pass fits this budget.
 CHUNK_BUDGET_BYTES = 64 * 2**20
@@ -44,7 +46,7 @@ def bytes_per_sequence(net, n_timesteps, itemsize):
     caches, about (2 * n_gates + 3) values per hidden unit and step, plus the
     layer input copy.
     """
-    n_gates = {"rnn": 1, "lstm": 4, "gru": 3}[net.cell]
+    n_gates = N_GATES[net.cell]
     per_step = net.n_features
     for n_hidden in net.hidden_layer_sizes:
         per_step += net.n_directions * n_hidden * (2 * n_gates + 3)
@@ -69,7 +71,7 @@ def blas_threads_for(net, n_rows):
     """
     if n_rows < FEW_ROWS:
         return None
-    n_gates = {"rnn": 1, "lstm": 4, "gru": 3}[net.cell]
+    n_gates = N_GATES[net.cell]
     biggest = max(n_rows * h * n_gates * h for h in net.hidden_layer_sizes)
     return 1 if biggest < SMALL_PRODUCT_MACS else None
 

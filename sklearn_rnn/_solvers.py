@@ -97,15 +97,22 @@ class Batch:
         sample_weight = None if self.sample_weight is None else self.sample_weight[idx]
         return Batch(self.X[:, idx], pad, self.Y[idx], sample_weight, self.max_chunk)
 
-    def loss_grad(self, loss_grad, theta, masks=None):
-        """``loss_grad`` on this batch, summed over chunks when it is big."""
+    def loss_grad(self, loss_grad, theta, masks=None, need_grad=True):
+        """``loss_grad`` on this batch, summed over chunks when it is big.
+
+        With ``need_grad=False`` only the loss is computed (no backward pass)
+        and the gradient returned is None.
+        """
         if masks is not None or self.max_chunk is None or (
             self.n_samples <= self.max_chunk
         ):
-            return loss_grad(theta, self.X, self.pad, self.Y, self.sample_weight, masks)
+            return loss_grad(
+                theta, self.X, self.pad, self.Y, self.sample_weight, masks,
+                need_grad=need_grad,
+            )
         total_weight = self.weight_sum
         loss, grad = loss_grad.penalty(theta, total_weight)
-        grad = np.zeros_like(theta) + grad
+        grad = np.zeros_like(theta) + grad if need_grad else None
         for chunk in batches(self.n_samples, self.max_chunk):
             part = self.take(chunk)
             chunk_loss, chunk_grad = loss_grad(
@@ -116,10 +123,16 @@ class Batch:
                 part.sample_weight,
                 total_weight=total_weight,
                 penalty=False,
+                need_grad=need_grad,
             )
             loss += chunk_loss
-            grad += chunk_grad
+            if need_grad:
+                grad += chunk_grad
         return loss, grad
+
+    def loss(self, loss_grad, theta):
+        """The objective alone on this batch, without a backward pass."""
+        return self.loss_grad(loss_grad, theta, need_grad=False)[0]
 
 
 class Monitor:
@@ -483,7 +496,7 @@ def fit_scipy(
                 if np.array_equal(x, xk):
                     break
             else:
-                loss = data.loss_grad(loss_grad, xk.astype(dtype))[0]
+                loss = data.loss(loss_grad, xk.astype(dtype))
             on_iteration(xk, loss)
 
     else:
@@ -513,7 +526,7 @@ def fit_scipy(
         x = monitor.best_theta if stop.converged else state["last_x"]
         result = scipy.optimize.OptimizeResult(
             x=np.asarray(x, dtype=np.float64),
-            fun=data.loss_grad(loss_grad, x.astype(dtype))[0],
+            fun=data.loss(loss_grad, x.astype(dtype)),
             success=stop.converged,
             status=0 if stop.converged else 1,
             message=str(stop),

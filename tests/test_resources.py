@@ -75,6 +75,10 @@ def test_chunked_loss_and_gradient_equal_the_whole_batch():
     )
     assert chunked[0] == pytest.approx(whole[0], rel=1e-12)
     np.testing.assert_allclose(chunked[1], whole[1], rtol=1e-10, atol=1e-14)
+    # the loss alone (no backward pass), whole and chunked, is the same value
+    for max_chunk in (None, 7):
+        batch = Batch(X_tm, pad_tm, Y_REG[:, None], weights, max_chunk=max_chunk)
+        assert batch.loss(loss_grad, theta) == pytest.approx(whole[0], rel=1e-12)
 
 
 def blas_threads():
