@@ -32,7 +32,13 @@ from ._bptt import (
 from ._cells import CELLS
 from ._losses import LOSS_FUNCTIONS
 from ._params import init_params, layer_param_names, unpack
-from ._resources import batches, blas_threads_for, chunk_size, limit_blas_threads
+from ._resources import (
+    Workspace,
+    batches,
+    blas_threads_for,
+    chunk_size,
+    limit_blas_threads,
+)
 from ._solvers import (
     Batch,
     SCIPY_METHODS,
@@ -525,12 +531,13 @@ class BaseRNN(
         n_samples = X.shape[0]
         step = chunk_size(net, X.shape[1], theta.itemsize)
         out = None
+        workspace = Workspace()  # the chunks reuse the same activation arrays
         with limit_blas_threads(blas_threads_for(net, min(n_samples, step))):
             for chunk in batches(n_samples, step):
                 X_tm, pad_tm = to_time_major(
                     X[chunk], None if pad is None else pad[chunk], theta.dtype
                 )
-                result = function(net, theta, X_tm, pad_tm)
+                result = function(net, theta, X_tm, pad_tm, workspace)
                 if out is None:
                     out = np.empty((n_samples,) + result.shape[1:], result.dtype)
                 out[chunk] = result

@@ -11,6 +11,7 @@ import numpy as np
 from ._cells import CELLS, FinalStateGradient
 from ._losses import LOSS_FUNCTIONS
 from ._params import layer_param_names, make_param_index, n_params, penalty_mask, unpack
+from ._resources import Workspace
 
 
 @dataclass(frozen=True)
@@ -171,21 +172,22 @@ def _pool(outputs, pad, net):
     return np.take_along_axis(outputs, argmax, axis=0)[0], argmax
 
 
-def _pool_backward(d_pooled, shape, dtype, net, pool_cache):
+def _pool_backward(d_pooled, shape, dtype, net, pool_cache, empty):
     """Gradient with respect to the top layer's outputs, (T, n, D * hidden).
 
     'last' pooling never comes here: :func:`backward` hands each direction's
     final-state gradient straight to the cell.
     """
-    d_outputs = np.zeros(shape, dtype=dtype)
+    d_outputs = empty("d_outputs", shape, dtype)
     if net.pooling == "mean":
         np.multiply(pool_cache[:, :, None], d_pooled, out=d_outputs)
     else:
+        d_outputs.fill(0)
         np.put_along_axis(d_outputs, pool_cache, d_pooled[None], axis=0)
     return d_outputs
 
 
-def forward(net, params, X_tm, pad_tm, masks=None):
+def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
     """Forward pass of the whole network.
 
     Parameters
@@ -198,34 +200,49 @@ def forward(net, params, X_tm, pad_tm, masks=None):
     pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
     masks : list of ndarray of shape (n_samples, n_inputs_l), or None
         Dropout masks of each layer's inputs (training only).
+    workspace : Workspace, default=None
+        Where the activations are kept (see
+        :class:`sklearn_rnn._resources.Workspace`); None allocates them afresh.
 
     Returns
     -------
     raw : ndarray of shape (n_samples, n_outputs)
         Output before the output activation.
     cache : dict
-        What :func:`backward` needs.
+        What :func:`backward` needs; with a workspace, valid until its next use.
     """
     cell_forward = CELLS[net.cell][0]
+    workspace = Workspace() if workspace is None else workspace
     pad_rev = None if pad_tm is None else pad_tm[::-1]
     inputs, layer_caches = X_tm, []
     for layer in range(len(net.hidden_layer_sizes)):
+        empty = workspace.allocator(layer)
         if masks is not None:
-            inputs = inputs * masks[layer]
+            inputs = np.multiply(
+                inputs, masks[layer], out=empty("dropped", inputs.shape, inputs.dtype)
+            )
         directions = []
         for direction in range(net.n_directions):
             # the backward direction runs the same cell over reversed time, so
             # it starts at each sequence's last valid step
-            x = inputs if direction == 0 else np.ascontiguousarray(inputs[::-1])
-            pad = pad_tm if direction == 0 else pad_rev
+            if direction == 0:
+                x, pad = inputs, pad_tm
+            else:
+                x = empty("reversed", inputs.shape, inputs.dtype)
+                np.copyto(x, inputs[::-1])
+                pad = pad_rev
             p = _layer_params(params, net, layer, direction)
-            Hs, cell_cache = cell_forward(x, p, pad, net.activation)
+            Hs, cell_cache = cell_forward(
+                x, p, pad, net.activation, workspace.allocator(layer, direction)
+            )
             directions.append((x, Hs, cell_cache))
         layer_caches.append((inputs, directions))
         if net.bidirectional:
-            inputs = np.concatenate(
-                [directions[0][1][1:], directions[1][1][1:][::-1]], axis=2
-            )
+            forward_states, backward_states = directions[0][1], directions[1][1]
+            n_hidden = forward_states.shape[2]
+            inputs = empty("outputs", forward_states[1:].shape[:2] + (2 * n_hidden,), inputs.dtype)
+            inputs[:, :, :n_hidden] = forward_states[1:]
+            inputs[:, :, n_hidden:] = backward_states[1:][::-1]
         else:
             inputs = directions[0][1][1:]
     pooled, pool_cache = _pool(inputs, pad_tm, net)
@@ -240,7 +257,7 @@ def forward(net, params, X_tm, pad_tm, masks=None):
     return raw, cache
 
 
-def backward(net, params, grads, cache, pad_tm, d_raw, masks=None):
+def backward(net, params, grads, cache, pad_tm, d_raw, masks=None, workspace=None):
     """Backward pass: fill ``grads`` (named views of the flat gradient).
 
     Parameters
@@ -255,8 +272,11 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None):
         Gradient of the loss with respect to the raw output.
     masks : list of ndarray or None
         The dropout masks given to :func:`forward`.
+    workspace : Workspace, default=None
+        The workspace given to :func:`forward`, or None.
     """
     cell_backward = CELLS[net.cell][1]
+    workspace = Workspace() if workspace is None else workspace
     pad_rev = None if pad_tm is None else pad_tm[::-1]
     np.matmul(cache["pooled"].T, d_raw, out=grads["V"])
     np.sum(d_raw, axis=0, out=grads["c"])
@@ -267,7 +287,12 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None):
         d_outputs = None
     else:
         d_outputs = _pool_backward(
-            d_pooled, cache["top"].shape, d_raw.dtype, net, cache["pool"]
+            d_pooled,
+            cache["top"].shape,
+            d_raw.dtype,
+            net,
+            cache["pool"],
+            workspace.allocator("top"),
         )
     for layer in reversed(range(n_layers)):
         inputs, directions = cache["layers"][layer]
@@ -292,25 +317,34 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None):
                 net.activation,
                 _layer_params(grads, net, layer, direction),
                 need_dX,
+                workspace.allocator(layer, direction),
             )
-            if need_dX:
-                dx = dx if direction == 0 else dx[::-1]
-                d_inputs = dx if d_inputs is None else d_inputs + dx
+            if need_dX and direction == 0:
+                d_inputs = dx
+            elif need_dX:
+                d_inputs += dx[::-1]  # dX of the reversed-time direction
         if need_dX:
             if masks is not None:
                 d_inputs *= masks[layer]
             d_outputs = d_inputs
 
 
-def predict_raw(net, theta, X_tm, pad_tm):
-    """Raw network output, (n_samples, n_outputs), for time-major inputs."""
-    raw, _ = forward(net, unpack(theta, net.index), X_tm, pad_tm)
+def predict_raw(net, theta, X_tm, pad_tm, workspace=None):
+    """Raw network output, (n_samples, n_outputs), for time-major inputs.
+
+    The result is a new array, whatever the workspace.
+    """
+    raw, _ = forward(net, unpack(theta, net.index), X_tm, pad_tm, workspace=workspace)
     return raw
 
 
-def embed(net, theta, X_tm, pad_tm):
-    """Pooled last-layer state, (n_samples, n_embedding), for time-major inputs."""
-    _, cache = forward(net, unpack(theta, net.index), X_tm, pad_tm)
+def embed(net, theta, X_tm, pad_tm, workspace=None):
+    """Pooled last-layer state, (n_samples, n_embedding), for time-major inputs.
+
+    With a workspace, the result may be one of its arrays (copy it before the
+    workspace's next use).
+    """
+    _, cache = forward(net, unpack(theta, net.index), X_tm, pad_tm, workspace=workspace)
     return cache["pooled"]
 
 
@@ -333,6 +367,9 @@ class LossGrad:
         self.alpha = alpha
         self.index = net.index
         self._penalty_mask = {}
+        # the activations of one call, reused by the next (same shapes: no
+        # allocation and no page faults from one minibatch to the next)
+        self.workspace = Workspace()
 
     def __call__(
         self,
@@ -372,7 +409,7 @@ class LossGrad:
             None when ``need_grad`` is False.
         """
         params = unpack(theta, self.index)
-        raw, cache = forward(self.net, params, X_tm, pad_tm, masks)
+        raw, cache = forward(self.net, params, X_tm, pad_tm, masks, self.workspace)
         per_sample, d_raw = LOSS_FUNCTIONS[self.net.out_activation](raw, Y)
         if sample_weight is None:
             sw_sum = Y.shape[0] if total_weight is None else total_weight
@@ -390,7 +427,14 @@ class LossGrad:
             return float(loss), None
         grad = np.empty_like(theta)
         backward(
-            self.net, params, unpack(grad, self.index), cache, pad_tm, d_raw, masks
+            self.net,
+            params,
+            unpack(grad, self.index),
+            cache,
+            pad_tm,
+            d_raw,
+            masks,
+            self.workspace,
         )
         if penalty:
             grad += penalty_grad

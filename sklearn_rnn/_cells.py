@@ -14,21 +14,29 @@
 # gradient of its own, so it is invisible both forward and backward.
 #
 # Every cell has the same interface:
-#   forward(X, p, pad, activation) -> Hs, cache
-#   backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX) -> dX or None
+#   forward(X, p, pad, activation, empty) -> Hs, cache
+#   backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty) -> dX or None
 # where dHs is the gradient reaching the outputs h_1..h_T from above, either an
 # array (n_timesteps, n_samples, n_hidden) or, when only the final state is read
 # ('last' pooling), a FinalStateGradient, which spares the per-step additions.
-# where ``p`` and ``g`` map "W" (n_inputs, n_gates * n_hidden), "R" (n_hidden,
+# ``p`` and ``g`` map "W" (n_inputs, n_gates * n_hidden), "R" (n_hidden,
 # n_gates * n_hidden), "b" (n_gates * n_hidden,) and, for the GRU, "bh"
 # (n_hidden,) to the parameters and to the gradient views to overwrite. All the
 # gates of a step come from ONE product h_{t-1} R, and the input projections of
-# all timesteps from ONE product X W, before the loop.
+# all timesteps from ONE product X W, before the loop. ``empty(name, shape,
+# dtype)`` provides every array bigger than a step (see
+# ``sklearn_rnn._resources.Workspace``): the returned Hs, cache and dX are such
+# arrays, valid until the next pass with the same allocator.
+#
+# The loops are written for few NumPy calls per step (each costs about a
+# microsecond however small its arrays): whatever does not depend on the
+# recurrence, such as the activation derivatives and their products with the
+# cached gates, is computed for all steps at once before the backward loop.
 
 import numpy as np
-from scipy.special import expit
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS, DERIVATIVES, inplace_logistic
+from ._resources import fresh_array
 
 
 class FinalStateGradient:
@@ -42,15 +50,18 @@ class FinalStateGradient:
         self.d_final = d_final
 
 
-def _start_gradient(dHs, shape, dtype):
+def _start_gradient(dHs, shape, dtype, empty):
     """The carried gradient at t = T and the per-step gradients (or None)."""
+    dh = empty("dh", shape, dtype)
     if isinstance(dHs, FinalStateGradient):
-        return dHs.d_final.astype(dtype, copy=True), None
-    return np.zeros(shape, dtype=dtype), dHs
+        np.copyto(dh, dHs.d_final)
+        return dh, None
+    dh.fill(0)
+    return dh, dHs
 
 
-def _derivative_factors(outputs, activation, pad):
-    """σ'(z) for all steps at once, in terms of the outputs; 0 at padding steps.
+def _derivative_factors(outputs, activation, pad, out):
+    """σ'(z) for all steps at once, in terms of the outputs, written into ``out``.
 
     Computing the factors in bulk before the backward loop replaces several
     small per-step operations by a few large ones.
@@ -61,24 +72,25 @@ def _derivative_factors(outputs, activation, pad):
         Activation outputs.
     activation : str
     pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+        The factors are 0 at padding steps, so these get no gradient.
+    out : ndarray of the shape of ``outputs``
 
     Returns
     -------
-    factors : ndarray of the shape of ``outputs``
+    out : ndarray of the shape of ``outputs``
     """
-    factors = np.ones_like(outputs)
-    DERIVATIVES[activation](outputs, factors)
+    DERIVATIVES[activation](outputs, out)
     if pad is not None:
-        factors[pad] = 0
-    return factors
+        out[pad] = 0
+    return out
 
 
-def _input_projection(X, W, b):
-    """X W + b for all timesteps at once, (n_timesteps, n_samples, n_columns)."""
-    n_timesteps, n_samples, n_inputs = X.shape
-    Z = (X.reshape(-1, n_inputs) @ W).reshape(n_timesteps, n_samples, -1)
-    Z += b
-    return Z
+def _input_projection(X, W, b, out):
+    """X W + b for all timesteps at once, into ``out`` (n_timesteps, n_samples, n_columns)."""
+    n_inputs = X.shape[2]
+    np.matmul(X.reshape(-1, n_inputs), W, out=out.reshape(-1, W.shape[1]))
+    out += b
+    return out
 
 
 def _weight_gradients(X, Hs, dZ, dU, g):
@@ -90,15 +102,19 @@ def _weight_gradients(X, Hs, dZ, dU, g):
     np.sum(dZ.reshape(-1, n_columns), axis=0, out=g["b"])
 
 
-def _input_gradient(dZ, W, need_dX):
+def _input_gradient(dZ, W, need_dX, empty):
+    """dL/dX = dZ W^T for all steps at once, or None when not needed."""
     if not need_dX:
         return None
     n_timesteps, n_samples, n_columns = dZ.shape
-    return (dZ.reshape(-1, n_columns) @ W.T).reshape(n_timesteps, n_samples, -1)
+    dX = empty("dX", (n_timesteps, n_samples, W.shape[0]), dZ.dtype)
+    np.matmul(dZ.reshape(-1, n_columns), W.T, out=dX.reshape(-1, W.shape[0]))
+    return dX
+
 
 
 # ----------------------------------------------------------------------- Elman
-def elman_forward(X, p, pad, activation):
+def elman_forward(X, p, pad, activation, empty=fresh_array):
     """Elman layer: h_t = σ(x_t W + h_{t-1} R + b).
 
     Returns
@@ -109,44 +125,48 @@ def elman_forward(X, p, pad, activation):
     """
     R = p["R"]
     activate = ACTIVATIONS[activation]
-    Z = _input_projection(X, p["W"], p["b"])
-    Hs = np.empty((Z.shape[0] + 1,) + Z.shape[1:], dtype=Z.dtype)
+    n_timesteps, n_samples = X.shape[:2]
+    Hs = empty("Hs", (n_timesteps + 1, n_samples, R.shape[0]), R.dtype)
     Hs[0] = 0
-    for t in range(Z.shape[0]):
-        h = Hs[t + 1]
-        np.matmul(Hs[t], R, out=h)
-        h += Z[t]
-        activate(h)
-        if pad is not None:
-            np.copyto(h, Hs[t], where=pad[t][:, None])
+    _input_projection(X, p["W"], p["b"], out=Hs[1:])  # x_t W + b, in place of h_t
+    recurrent = empty("recurrent", Hs.shape[1:], R.dtype)
+    with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
+        for t in range(n_timesteps):
+            h = Hs[t + 1]
+            np.matmul(Hs[t], R, out=recurrent)
+            h += recurrent
+            activate(h)
+            if pad is not None:
+                np.copyto(h, Hs[t], where=pad[t][:, None])
     return Hs, None
 
 
-def elman_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
+def elman_backward(
+    dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty=fresh_array
+):
     """BPTT through an Elman layer; see the module comment for the interface."""
     R_T = p["R"].T
     n_timesteps = Hs.shape[0] - 1
-    # σ'(z) of every step, 0 at padding steps so they get no gradient of their own
-    factors = _derivative_factors(Hs[1:], activation, pad)
-    dA = np.empty_like(factors)  # dL/d(pre-activation) at each step
-    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype)
-    carried = np.empty_like(dh)  # two buffers for dL/dh, swapped every step
+    # dL/d(pre-activation) of every step, first σ'(z) (0 at padding steps)
+    dA = _derivative_factors(Hs[1:], activation, pad, empty("dA", Hs[1:].shape, Hs.dtype))
+    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype, empty)
+    carried = empty("carried", dh.shape, dh.dtype)  # dh's twin, swapped every step
     for t in reversed(range(n_timesteps)):
         if per_step is not None:
             dh += per_step[t]
         da = dA[t]
-        np.multiply(dh, factors[t], out=da)
+        da *= dh
         np.matmul(da, R_T, out=carried)
         if pad is not None:
             # a padding step passes its state gradient straight to h_{t-1}
             np.copyto(carried, dh, where=pad[t][:, None])
         dh, carried = carried, dh
     _weight_gradients(X, Hs, dA, dA, g)
-    return _input_gradient(dA, p["W"], need_dX)
+    return _input_gradient(dA, p["W"], need_dX, empty)
 
 
 # ------------------------------------------------------------------------ LSTM
-def lstm_forward(X, p, pad, activation):
+def lstm_forward(X, p, pad, activation, empty=fresh_array):
     """LSTM layer, gates in PyTorch's order (input, forget, cell, output).
 
     With a_t = x_t W + h_{t-1} R + b split into four blocks of n_hidden:
@@ -158,91 +178,119 @@ def lstm_forward(X, p, pad, activation):
     -------
     Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
     cache : tuple
-        (gates, Cs, tanh_c): the activated gates (n_timesteps, n_samples,
+        (gates, Cs, cell_out): the activated gates (n_timesteps, n_samples,
         4 n_hidden), the cell states (n_timesteps + 1, n_samples, n_hidden)
         and σ(c_t) (n_timesteps, n_samples, n_hidden).
     """
     R = p["R"]
     H = R.shape[0]
+    dtype = R.dtype
     activate = ACTIVATIONS[activation]
-    gates = _input_projection(X, p["W"], p["b"])  # activated in place below
-    n_timesteps, n_samples = gates.shape[:2]
-    Hs = np.empty((n_timesteps + 1, n_samples, H), dtype=gates.dtype)
-    Cs = np.empty_like(Hs)
-    tanh_c = np.empty((n_timesteps, n_samples, H), dtype=gates.dtype)
+    n_timesteps, n_samples = X.shape[:2]
+    gates = empty("gates", (n_timesteps, n_samples, 4 * H), dtype)
+    _input_projection(X, p["W"], p["b"], out=gates)  # activated in place below
+    # tanh(a) = 2 sigmoid(2 a) - 1: with the candidate's pre-activation doubled,
+    # ONE sigmoid call activates the four gate blocks of a step
+    one_sigmoid = activation == "tanh"
+    if one_sigmoid:
+        R = R.copy()
+        R[:, 2 * H : 3 * H] *= 2
+        gates[:, :, 2 * H : 3 * H] *= 2
+    Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
+    Cs = empty("Cs", (n_timesteps + 1, n_samples, H), dtype)
+    cell_out = empty("cell_out", (n_timesteps, n_samples, H), dtype)
     Hs[0] = Cs[0] = 0
-    recurrent = np.empty((n_samples, 4 * H), dtype=gates.dtype)
-    for t in range(n_timesteps):
-        a = gates[t]
-        np.matmul(Hs[t], R, out=recurrent)
-        a += recurrent
-        expit(a[:, : 2 * H], out=a[:, : 2 * H])
-        activate(a[:, 2 * H : 3 * H])
-        expit(a[:, 3 * H :], out=a[:, 3 * H :])
-        c = Cs[t + 1]
-        np.multiply(a[:, H : 2 * H], Cs[t], out=c)
-        c += a[:, :H] * a[:, 2 * H : 3 * H]
-        tc = tanh_c[t]
-        np.copyto(tc, c)
-        activate(tc)
-        h = Hs[t + 1]
-        np.multiply(a[:, 3 * H :], tc, out=h)
-        if pad is not None:
-            is_pad = pad[t][:, None]
-            np.copyto(h, Hs[t], where=is_pad)
-            np.copyto(c, Cs[t], where=is_pad)
-    return Hs, (gates, Cs, tanh_c)
+    recurrent = empty("recurrent", (n_samples, 4 * H), dtype)
+    input_times_candidate = empty("ig", (n_samples, H), dtype)
+    with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
+        for t in range(n_timesteps):
+            a = gates[t]
+            np.matmul(Hs[t], R, out=recurrent)
+            a += recurrent
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            if one_sigmoid:
+                inplace_logistic(a)
+                g *= 2
+                g -= 1
+            else:
+                inplace_logistic(a[:, : 2 * H])
+                activate(g)
+                inplace_logistic(o)
+            c = Cs[t + 1]
+            np.multiply(f, Cs[t], out=c)
+            np.multiply(i, g, out=input_times_candidate)
+            c += input_times_candidate
+            activate(c, out=cell_out[t])
+            np.multiply(o, cell_out[t], out=Hs[t + 1])
+            if pad is not None:
+                is_pad = pad[t][:, None]
+                np.copyto(Hs[t + 1], Hs[t], where=is_pad)
+                np.copyto(c, Cs[t], where=is_pad)
+    return Hs, (gates, Cs, cell_out)
 
 
-def lstm_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
+def lstm_backward(
+    dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty=fresh_array
+):
     """BPTT through an LSTM layer; see the module comment for the interface."""
-    gates, Cs, tanh_c = cache
+    gates, Cs, cell_out = cache
     R_T = p["R"].T
     H = R_T.shape[1]
-    n_timesteps = Hs.shape[0] - 1
-    # derivative of each gate's activation for all steps at once, 0 at padding
-    gate_factors = gates * (1 - gates)  # sigmoid' for i, f, o
-    gate_factors[:, :, 2 * H : 3 * H] = _derivative_factors(
-        gates[:, :, 2 * H : 3 * H], activation, None
-    )
-    cell_factors = _derivative_factors(tanh_c, activation, None)
+    n_timesteps, n_samples = gates.shape[:2]
+    dtype = gates.dtype
+    # Bulk factors for all steps. With dc = dL/dc_t (all of it) and dh = dL/dh_t:
+    #   dL/da_i = dc g σ_i',  dL/da_f = dc c_{t-1} σ_f',  dL/da_g = dc i σ'(a_g),
+    #   dL/da_o = dh σ(c_t) σ_o',  and dc gathers dh o σ'(c_t) + dc_{t+1} f_{t+1}.
+    # `factors` holds the four products after dc or dh, 0 at padding steps;
+    # `cell_factors` holds o σ'(c_t).
+    factors = empty("factors", gates.shape, dtype)
+    np.subtract(1, gates, out=factors)
+    factors *= gates  # sigmoid' = s (1 - s), right for i, f and o
+    i, f, cand, o = (gates[:, :, k * H : (k + 1) * H] for k in range(4))
+    DERIVATIVES[activation](cand, factors[:, :, 2 * H : 3 * H])
+    factors[:, :, :H] *= cand
+    factors[:, :, H : 2 * H] *= Cs[:-1]
+    factors[:, :, 2 * H : 3 * H] *= i
+    factors[:, :, 3 * H :] *= cell_out
     if pad is not None:
-        gate_factors[pad] = 0
-    dA = np.empty_like(gates)
-    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype)
-    dc = np.zeros_like(dh)
-    dc_total = np.empty_like(dh)
-    carried = np.empty_like(dh)
+        factors[pad] = 0
+    cell_factors = _derivative_factors(
+        cell_out, activation, None, empty("cell_factors", cell_out.shape, dtype)
+    )
+    cell_factors *= o
+    # (n_timesteps, n_samples, 3, n_hidden) views of the i, f, g blocks, which
+    # all multiply dc: one broadcast product per step
+    factors_ifg = factors.reshape(n_timesteps, n_samples, 4, H)[:, :, :3]
+    dA = empty("dA", gates.shape, dtype)
+    dA_ifg = dA.reshape(n_timesteps, n_samples, 4, H)[:, :, :3]
+    dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
+    dc = empty("dc", dh.shape, dtype)  # dL/dc_t sent back by step t + 1
+    dc.fill(0)
+    dc_total = empty("dc_total", dh.shape, dtype)
+    carried = empty("carried", dh.shape, dtype)
     for t in reversed(range(n_timesteps)):
         if per_step is not None:
             dh += per_step[t]
-        a, da = gates[t], dA[t]
-        # h = o σ(c): dL/dc gathers σ'(c) o dh and what c_{t+1} sends back
-        np.multiply(dh, a[:, 3 * H :], out=dc_total)
-        dc_total *= cell_factors[t]
+        np.multiply(dh, cell_factors[t], out=dc_total)
         dc_total += dc
-        # c = f c_{t-1} + i g, then every block times its activation's derivative
-        np.multiply(dc_total, a[:, 2 * H : 3 * H], out=da[:, :H])
-        np.multiply(dc_total, Cs[t], out=da[:, H : 2 * H])
-        np.multiply(dc_total, a[:, :H], out=da[:, 2 * H : 3 * H])
-        np.multiply(dh, tanh_c[t], out=da[:, 3 * H :])
-        da *= gate_factors[t]
-        np.matmul(da, R_T, out=carried)
+        np.multiply(factors_ifg[t], dc_total[:, None, :], out=dA_ifg[t])
+        np.multiply(dh, factors[t, :, 3 * H :], out=dA[t, :, 3 * H :])
+        np.matmul(dA[t], R_T, out=carried)
         if pad is None:
-            np.multiply(dc_total, a[:, H : 2 * H], out=dc)
+            np.multiply(dc_total, f[t], out=dc)
         else:
             is_pad = pad[t][:, None]
-            np.multiply(dc_total, a[:, H : 2 * H], out=dc_total)
+            np.multiply(dc_total, f[t], out=dc_total)
             np.copyto(dc_total, dc, where=is_pad)  # padding carries c unchanged
             dc, dc_total = dc_total, dc
             np.copyto(carried, dh, where=is_pad)
         dh, carried = carried, dh
     _weight_gradients(X, Hs, dA, dA, g)
-    return _input_gradient(dA, p["W"], need_dX)
+    return _input_gradient(dA, p["W"], need_dX, empty)
 
 
 # ------------------------------------------------------------------------- GRU
-def gru_forward(X, p, pad, activation):
+def gru_forward(X, p, pad, activation, empty=fresh_array):
     """GRU layer as PyTorch's ``nn.GRU`` (reset gate after the recurrent product).
 
     With the blocks (reset r, update z, new n) of x_t W + b and of h_{t-1} R:
@@ -260,73 +308,91 @@ def gru_forward(X, p, pad, activation):
     """
     R, bh = p["R"], p["bh"]
     H = R.shape[0]
+    dtype = R.dtype
     activate = ACTIVATIONS[activation]
-    gates = _input_projection(X, p["W"], p["b"])  # becomes r, z, n in place
-    n_timesteps, n_samples = gates.shape[:2]
-    Hs = np.empty((n_timesteps + 1, n_samples, H), dtype=gates.dtype)
+    n_timesteps, n_samples = X.shape[:2]
+    gates = empty("gates", (n_timesteps, n_samples, 3 * H), dtype)
+    _input_projection(X, p["W"], p["b"], out=gates)  # becomes r, z, n in place
+    Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Hs[0] = 0
-    recurrent_new = np.empty_like(Hs[1:])
-    recurrent = np.empty((n_samples, 3 * H), dtype=gates.dtype)
-    for t in range(n_timesteps):
-        a = gates[t]
-        np.matmul(Hs[t], R, out=recurrent)
-        a[:, : 2 * H] += recurrent[:, : 2 * H]
-        expit(a[:, : 2 * H], out=a[:, : 2 * H])
-        un = recurrent_new[t]
-        np.add(recurrent[:, 2 * H :], bh, out=un)
-        new = a[:, 2 * H :]
-        new += a[:, :H] * un
-        activate(new)
-        h = Hs[t + 1]
-        np.subtract(Hs[t], new, out=h)
-        h *= a[:, H : 2 * H]
-        h += new
-        if pad is not None:
-            np.copyto(h, Hs[t], where=pad[t][:, None])
+    recurrent_new = empty("recurrent_new", (n_timesteps, n_samples, H), dtype)
+    recurrent = empty("recurrent", (n_samples, 3 * H), dtype)
+    reset_times_new = empty("reset_times_new", (n_samples, H), dtype)
+    with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
+        for t in range(n_timesteps):
+            a = gates[t]
+            np.matmul(Hs[t], R, out=recurrent)
+            rz = a[:, : 2 * H]
+            rz += recurrent[:, : 2 * H]
+            inplace_logistic(rz)
+            un = recurrent_new[t]
+            np.add(recurrent[:, 2 * H :], bh, out=un)
+            new = a[:, 2 * H :]
+            np.multiply(a[:, :H], un, out=reset_times_new)
+            new += reset_times_new
+            activate(new)
+            h = Hs[t + 1]
+            np.subtract(Hs[t], new, out=h)
+            h *= a[:, H : 2 * H]
+            h += new
+            if pad is not None:
+                np.copyto(h, Hs[t], where=pad[t][:, None])
     return Hs, (gates, recurrent_new)
 
 
-def gru_backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX):
+def gru_backward(
+    dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty=fresh_array
+):
     """BPTT through a GRU layer; see the module comment for the interface."""
     gates, recurrent_new = cache
     R_T = p["R"].T
     H = R_T.shape[1]
+    dtype = gates.dtype
     n_timesteps = Hs.shape[0] - 1
     r, z, new = gates[:, :, :H], gates[:, :, H : 2 * H], gates[:, :, 2 * H :]
-    # bulk factors, 0 at padding steps: sigmoid' of r and z, and (1 - z) σ'(n)
-    rz_factors = gates[:, :, : 2 * H] * (1 - gates[:, :, : 2 * H])
-    new_factors = _derivative_factors(new, activation, None)
-    new_factors *= 1 - z
+    # Bulk factors for all steps, 0 at padding steps. With h = n + z (h_{t-1} - n):
+    #   dL/da_z = dh (h_{t-1} - n) σ_z',   dL/da_n = dh (1 - z) σ'(a_n),
+    #   dL/da_r = dL/da_n u_n σ_r' (u_n = h_{t-1} R_n + bh),  dL/du_n = dL/da_n r.
+    # `factors` holds the products after dh (z and n) and after dL/da_n (r).
+    dZ = empty("dZ", gates.shape, dtype)  # gradient of the input projections x W + b
+    dU = empty("dU", gates.shape, dtype)  # gradient of the recurrent products h R (+ bh)
+    factors = empty("factors", gates.shape, dtype)
+    reset_factors, update_factors, new_factors = (
+        factors[:, :, k * H : (k + 1) * H] for k in range(3)
+    )
+    np.subtract(1, gates[:, :, : 2 * H], out=factors[:, :, : 2 * H])
+    factors[:, :, : 2 * H] *= gates[:, :, : 2 * H]  # sigmoid' of r and z
+    reset_factors *= recurrent_new
+    np.subtract(Hs[:-1], new, out=new_factors)  # h_{t-1} - n, scratch for a moment
+    update_factors *= new_factors
+    DERIVATIVES[activation](new, new_factors)
+    one_minus_z = dZ[:, :, 2 * H :]  # scratch, overwritten in the loop
+    np.subtract(1, z, out=one_minus_z)
+    new_factors *= one_minus_z
     if pad is not None:
-        rz_factors[pad] = 0
-        new_factors[pad] = 0
-    dZ = np.empty_like(gates)  # gradient of the input projections x W + b
-    dU = np.empty_like(gates)  # gradient of the recurrent products h R (+ bh)
-    dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype)
-    carried = np.empty_like(dh)
-    through_z = np.empty_like(dh)
+        factors[pad] = 0
+    dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
+    carried = empty("carried", dh.shape, dtype)
+    through_z = empty("through_z", dh.shape, dtype)
     for t in reversed(range(n_timesteps)):
         if per_step is not None:
             dh += per_step[t]
-        dz, du = dZ[t], dU[t]
-        # h = n + z (h_{t-1} - n): z gets (h_{t-1} - n) dh, n gets (1 - z) dh
-        np.subtract(Hs[t], new[t], out=dz[:, H : 2 * H])
-        dz[:, H : 2 * H] *= dh
-        np.multiply(dh, new_factors[t], out=dz[:, 2 * H :])
-        # n = σ(x W_n + b_n + r u_n): r gets u_n dn, u_n gets r dn
-        np.multiply(dz[:, 2 * H :], recurrent_new[t], out=dz[:, :H])
-        dz[:, : 2 * H] *= rz_factors[t]
-        np.multiply(dz[:, 2 * H :], r[t], out=du[:, 2 * H :])
-        du[:, : 2 * H] = dz[:, : 2 * H]
+        du, dn = dU[t], dZ[t, :, 2 * H :]
+        np.multiply(dh, update_factors[t], out=du[:, H : 2 * H])
+        np.multiply(dh, new_factors[t], out=dn)
+        np.multiply(dn, reset_factors[t], out=du[:, :H])
+        np.multiply(dn, r[t], out=du[:, 2 * H :])
         np.matmul(du, R_T, out=carried)
-        np.multiply(dh, z[t], out=through_z)
+        np.multiply(dh, z[t], out=through_z)  # h_{t-1} reaches h_t through z too
         carried += through_z
         if pad is not None:
             np.copyto(carried, dh, where=pad[t][:, None])
         dh, carried = carried, dh
+    # r and z enter x W + b and h R alike; only n's blocks differ (u_n is gated by r)
+    dZ[:, :, : 2 * H] = dU[:, :, : 2 * H]
     _weight_gradients(X, Hs, dZ, dU, g)
-    np.sum(dU[:, :, 2 * H :].reshape(-1, H), axis=0, out=g["bh"])
-    return _input_gradient(dZ, p["W"], need_dX)
+    dU[:, :, 2 * H :].sum(axis=(0, 1), out=g["bh"])
+    return _input_gradient(dZ, p["W"], need_dX, empty)
 
 
 # name -> (forward, backward); the number of gate blocks is _params.N_GATES

@@ -123,3 +123,25 @@ def test_gated_cells_remember_where_elman_forgets():
         scores[cell] = clf.score(X_test, y_test)
     assert scores["lstm"] >= 0.95 and scores["gru"] >= 0.95
     assert scores["rnn"] < 0.8
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "identity"])
+@pytest.mark.parametrize("cell", CELLS)
+def test_saturated_gates_forward_and_backward_without_warnings(cell, activation, dtype):
+    # pre-activations of +-1e4 overflow exp inside the sigmoid and tanh: the
+    # loops must give the exact limits silently and keep everything finite
+    import warnings
+
+    from sklearn_rnn._bptt import LossGrad, Network
+    from sklearn_rnn._params import init_params
+
+    net = Network(2, (3,), 1, activation=activation, cell=cell)
+    theta = init_params(np.random.RandomState(0), net.index, activation, dtype, cell)
+    X_tm = (1e4 * np.sign(rng.normal(size=(5, 4, 2)))).astype(dtype)
+    Y = np.ones((4, 1), dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grad = LossGrad(net, 0.0)(theta, X_tm, None, Y)
+    if activation in ("tanh", "sigmoid"):  # bounded: the loss stays moderate
+        assert np.isfinite(loss) and np.isfinite(grad).all()
