@@ -189,13 +189,14 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
     n_timesteps, n_samples = X.shape[:2]
     gates = empty("gates", (n_timesteps, n_samples, 4 * H), dtype)
     _input_projection(X, p["W"], p["b"], out=gates)  # activated in place below
-    # tanh(a) = 2 sigmoid(2 a) - 1: with the candidate's pre-activation doubled,
-    # ONE sigmoid call activates the four gate blocks of a step
-    one_sigmoid = activation == "tanh"
-    if one_sigmoid:
-        R = R.copy()
-        R[:, 2 * H : 3 * H] *= 2
-        gates[:, :, 2 * H : 3 * H] *= 2
+    # sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2 a) - 1: with the
+    # pre-activations scaled by -1 (by -2 for the candidate), ONE exp call per
+    # step serves the four gate blocks
+    one_exp = activation == "tanh"
+    if one_exp:
+        scale = np.repeat(np.array([-1, -1, -2, -1], dtype=dtype), H)
+        R = R * scale
+        gates *= scale
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Cs = empty("Cs", (n_timesteps + 1, n_samples, H), dtype)
     cell_out = empty("cell_out", (n_timesteps, n_samples, H), dtype)
@@ -207,9 +208,11 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
             a = gates[t]
             np.matmul(Hs[t], R, out=recurrent)
             a += recurrent
-            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            if one_sigmoid:
-                inplace_logistic(a)
+            i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
+            if one_exp:
+                np.exp(a, out=a)
+                a += 1
+                np.reciprocal(a, out=a)
                 g *= 2
                 g -= 1
             else:
@@ -258,11 +261,10 @@ def lstm_backward(
         cell_out, activation, None, empty("cell_factors", cell_out.shape, dtype)
     )
     cell_factors *= o
-    # (n_timesteps, n_samples, 3, n_hidden) views of the i, f, g blocks, which
-    # all multiply dc: one broadcast product per step
-    factors_ifg = factors.reshape(n_timesteps, n_samples, 4, H)[:, :, :3]
     dA = empty("dA", gates.shape, dtype)
-    dA_ifg = dA.reshape(n_timesteps, n_samples, 4, H)[:, :, :3]
+    # the i, f and g blocks, which all multiply dc
+    factors_ifg = [factors[:, :, k * H : (k + 1) * H] for k in range(3)]
+    dA_ifg = [dA[:, :, k * H : (k + 1) * H] for k in range(3)]
     dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
     dc = empty("dc", dh.shape, dtype)  # dL/dc_t sent back by step t + 1
     dc.fill(0)
@@ -273,7 +275,8 @@ def lstm_backward(
             dh += per_step[t]
         np.multiply(dh, cell_factors[t], out=dc_total)
         dc_total += dc
-        np.multiply(factors_ifg[t], dc_total[:, None, :], out=dA_ifg[t])
+        for block in range(3):  # i, f, g (3 calls beat one broadcast product)
+            np.multiply(factors_ifg[block][t], dc_total, out=dA_ifg[block][t])
         np.multiply(dh, factors[t, :, 3 * H :], out=dA[t, :, 3 * H :])
         np.matmul(dA[t], R_T, out=carried)
         if pad is None:
