@@ -85,6 +85,37 @@ def _derivative_factors(outputs, activation, pad, out):
     return out
 
 
+# The backward loops compute what does not depend on the recurrence (activation
+# derivatives and their products with the cached gates) for BLOCKS of steps of
+# about this many bytes per array, not for all steps at once: the factor arrays
+# then take a bounded amount of memory whatever the sequence length, and the
+# block just computed is still in the CPU cache when the loop reads it. Much
+# smaller blocks would pay each NumPy call's overhead too often.
+BLOCK_BYTES = 2**20
+
+
+def _blocks_backwards(n_timesteps, step_bytes):
+    """Slices of consecutive steps covering ``range(n_timesteps)``, last first.
+
+    Parameters
+    ----------
+    n_timesteps : int
+    step_bytes : int
+        Bytes of one step of the biggest array computed per block.
+
+    Returns
+    -------
+    blocks : list of slice
+    size : int
+        The number of steps of the longest block.
+    """
+    size = min(n_timesteps, max(1, BLOCK_BYTES // step_bytes))
+    blocks = [
+        slice(max(0, stop - size), stop) for stop in range(n_timesteps, 0, -size)
+    ]
+    return blocks, size
+
+
 def _input_projection(X, W, b, out):
     """X W + b for all timesteps at once, into ``out`` (n_timesteps, n_samples, n_columns)."""
     n_inputs = X.shape[2]
@@ -147,20 +178,25 @@ def elman_backward(
     """BPTT through an Elman layer; see the module comment for the interface."""
     R_T = p["R"].T
     n_timesteps = Hs.shape[0] - 1
-    # dL/d(pre-activation) of every step, first σ'(z) (0 at padding steps)
-    dA = _derivative_factors(Hs[1:], activation, pad, empty("dA", Hs[1:].shape, Hs.dtype))
+    dA = empty("dA", Hs[1:].shape, Hs.dtype)  # dL/d(pre-activation) of each step
     dh, per_step = _start_gradient(dHs, Hs.shape[1:], Hs.dtype, empty)
     carried = empty("carried", dh.shape, dh.dtype)  # dh's twin, swapped every step
-    for t in reversed(range(n_timesteps)):
-        if per_step is not None:
-            dh += per_step[t]
-        da = dA[t]
-        da *= dh
-        np.matmul(da, R_T, out=carried)
-        if pad is not None:
-            # a padding step passes its state gradient straight to h_{t-1}
-            np.copyto(carried, dh, where=pad[t][:, None])
-        dh, carried = carried, dh
+    blocks, _ = _blocks_backwards(n_timesteps, dh.nbytes)
+    for steps in blocks:
+        # σ'(z) first, 0 at padding steps
+        _derivative_factors(
+            Hs[1:][steps], activation, None if pad is None else pad[steps], dA[steps]
+        )
+        for t in reversed(range(steps.start, steps.stop)):
+            if per_step is not None:
+                dh += per_step[t]
+            da = dA[t]
+            da *= dh
+            np.matmul(da, R_T, out=carried)
+            if pad is not None:
+                # a padding step passes its state gradient straight to h_{t-1}
+                np.copyto(carried, dh, where=pad[t][:, None])
+            dh, carried = carried, dh
     _weight_gradients(X, Hs, dA, dA, g)
     return _input_gradient(dA, p["W"], need_dX, empty)
 
@@ -232,6 +268,45 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
     return Hs, (gates, Cs, cell_out)
 
 
+def _lstm_factors(gates, C_prev, cell_out, activation, pad, factors, cell_factors):
+    """What the LSTM backward step multiplies by, for a block of k steps.
+
+    With dc = dL/dc_t (all of it) and dh = dL/dh_t:
+    dL/da_i = dc g σ_i', dL/da_f = dc c_{t-1} σ_f', dL/da_g = dc i σ'(a_g),
+    dL/da_o = dh σ(c_t) σ_o', and dc gathers dh o σ'(c_t) + dc_{t+1} f_{t+1}.
+
+    Parameters
+    ----------
+    gates : ndarray of shape (k, n_samples, 4 * n_hidden)
+        Activated gates i, f, g, o.
+    C_prev : ndarray of shape (k, n_samples, n_hidden)
+        c_{t-1} of each step.
+    cell_out : ndarray of shape (k, n_samples, n_hidden)
+        σ(c_t) of each step.
+    activation : str
+    pad : ndarray of shape (k, n_samples) of bool, or None
+    factors : ndarray of shape (>= k, n_samples, 4 * n_hidden)
+        Its first k steps are overwritten by the four products after dc (i, f,
+        g) or dh (o), 0 at padding steps.
+    cell_factors : ndarray of shape (>= k, n_samples, n_hidden)
+        Its first k steps are overwritten by o σ'(c_t).
+    """
+    k, H = gates.shape[0], C_prev.shape[2]
+    factors, cell_factors = factors[:k], cell_factors[:k]
+    i, f, cand, o = (gates[:, :, j * H : (j + 1) * H] for j in range(4))
+    np.subtract(1, gates, out=factors)
+    factors *= gates  # sigmoid' = s (1 - s), right for i, f and o
+    DERIVATIVES[activation](cand, factors[:, :, 2 * H : 3 * H])
+    factors[:, :, :H] *= cand
+    factors[:, :, H : 2 * H] *= C_prev
+    factors[:, :, 2 * H : 3 * H] *= i
+    factors[:, :, 3 * H :] *= cell_out
+    if pad is not None:
+        factors[pad] = 0
+    DERIVATIVES[activation](cell_out, cell_factors)
+    cell_factors *= o
+
+
 def lstm_backward(
     dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty=fresh_array
 ):
@@ -241,53 +316,46 @@ def lstm_backward(
     H = R_T.shape[1]
     n_timesteps, n_samples = gates.shape[:2]
     dtype = gates.dtype
-    # Bulk factors for all steps. With dc = dL/dc_t (all of it) and dh = dL/dh_t:
-    #   dL/da_i = dc g σ_i',  dL/da_f = dc c_{t-1} σ_f',  dL/da_g = dc i σ'(a_g),
-    #   dL/da_o = dh σ(c_t) σ_o',  and dc gathers dh o σ'(c_t) + dc_{t+1} f_{t+1}.
-    # `factors` holds the four products after dc or dh, 0 at padding steps;
-    # `cell_factors` holds o σ'(c_t).
-    factors = empty("factors", gates.shape, dtype)
-    np.subtract(1, gates, out=factors)
-    factors *= gates  # sigmoid' = s (1 - s), right for i, f and o
-    i, f, cand, o = (gates[:, :, k * H : (k + 1) * H] for k in range(4))
-    DERIVATIVES[activation](cand, factors[:, :, 2 * H : 3 * H])
-    factors[:, :, :H] *= cand
-    factors[:, :, H : 2 * H] *= Cs[:-1]
-    factors[:, :, 2 * H : 3 * H] *= i
-    factors[:, :, 3 * H :] *= cell_out
-    if pad is not None:
-        factors[pad] = 0
-    cell_factors = _derivative_factors(
-        cell_out, activation, None, empty("cell_factors", cell_out.shape, dtype)
-    )
-    cell_factors *= o
     dA = empty("dA", gates.shape, dtype)
-    # the i, f and g blocks, which all multiply dc
-    factors_ifg = [factors[:, :, k * H : (k + 1) * H] for k in range(3)]
-    dA_ifg = [dA[:, :, k * H : (k + 1) * H] for k in range(3)]
     dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
     dc = empty("dc", dh.shape, dtype)  # dL/dc_t sent back by step t + 1
     dc.fill(0)
     dc_total = empty("dc_total", dh.shape, dtype)
     carried = empty("carried", dh.shape, dtype)
-    for t in reversed(range(n_timesteps)):
-        if per_step is not None:
-            dh += per_step[t]
-        np.multiply(dh, cell_factors[t], out=dc_total)
-        dc_total += dc
-        for block in range(3):  # i, f, g (3 calls beat one broadcast product)
-            np.multiply(factors_ifg[block][t], dc_total, out=dA_ifg[block][t])
-        np.multiply(dh, factors[t, :, 3 * H :], out=dA[t, :, 3 * H :])
-        np.matmul(dA[t], R_T, out=carried)
-        if pad is None:
-            np.multiply(dc_total, f[t], out=dc)
-        else:
-            is_pad = pad[t][:, None]
-            np.multiply(dc_total, f[t], out=dc_total)
-            np.copyto(dc_total, dc, where=is_pad)  # padding carries c unchanged
-            dc, dc_total = dc_total, dc
-            np.copyto(carried, dh, where=is_pad)
-        dh, carried = carried, dh
+    blocks, size = _blocks_backwards(n_timesteps, gates[0].nbytes)
+    factors = empty("factors", (size,) + gates.shape[1:], dtype)
+    cell_factors = empty("cell_factors", (size,) + dh.shape, dtype)
+    for steps in blocks:
+        _lstm_factors(
+            gates[steps],
+            Cs[steps],
+            cell_out[steps],
+            activation,
+            None if pad is None else pad[steps],
+            factors,
+            cell_factors,
+        )
+        for t in reversed(range(steps.start, steps.stop)):
+            if per_step is not None:
+                dh += per_step[t]
+            step_factors, da = factors[t - steps.start], dA[t]
+            np.multiply(dh, cell_factors[t - steps.start], out=dc_total)
+            dc_total += dc
+            for k in range(3):  # i, f and g take dc times their factors
+                block = slice(k * H, (k + 1) * H)
+                np.multiply(step_factors[:, block], dc_total, out=da[:, block])
+            np.multiply(dh, step_factors[:, 3 * H :], out=da[:, 3 * H :])
+            np.matmul(da, R_T, out=carried)
+            forget = gates[t, :, H : 2 * H]
+            if pad is None:
+                np.multiply(dc_total, forget, out=dc)
+            else:
+                is_pad = pad[t][:, None]
+                np.multiply(dc_total, forget, out=dc_total)
+                np.copyto(dc_total, dc, where=is_pad)  # padding carries c unchanged
+                dc, dc_total = dc_total, dc
+                np.copyto(carried, dh, where=is_pad)
+            dh, carried = carried, dh
     _weight_gradients(X, Hs, dA, dA, g)
     return _input_gradient(dA, p["W"], need_dX, empty)
 
@@ -343,6 +411,44 @@ def gru_forward(X, p, pad, activation, empty=fresh_array):
     return Hs, (gates, recurrent_new)
 
 
+def _gru_factors(gates, recurrent_new, H_prev, activation, pad, factors):
+    """What the GRU backward step multiplies by, for a block of k steps.
+
+    With h = n + z (h_{t-1} - n) and dh = dL/dh_t:
+    dL/da_z = dh (h_{t-1} - n) σ_z', dL/da_n = dh (1 - z) σ'(a_n),
+    dL/da_r = dL/da_n u_n σ_r' (u_n = h_{t-1} R_n + bh), dL/du_n = dL/da_n r.
+
+    Parameters
+    ----------
+    gates : ndarray of shape (k, n_samples, 3 * n_hidden)
+        Activated r, z, n.
+    recurrent_new : ndarray of shape (k, n_samples, n_hidden)
+        u_n of each step.
+    H_prev : ndarray of shape (k, n_samples, n_hidden)
+        h_{t-1} of each step.
+    activation : str
+    pad : ndarray of shape (k, n_samples) of bool, or None
+    factors : ndarray of shape (>= k, n_samples, 3 * n_hidden)
+        Its first k steps are overwritten by the products after dL/da_n (r)
+        and after dh (z, n), 0 at padding steps.
+    """
+    k, H = gates.shape[0], H_prev.shape[2]
+    factors = factors[:k]
+    z, new = gates[:, :, H : 2 * H], gates[:, :, 2 * H :]
+    reset_factors, update_factors, new_factors = (
+        factors[:, :, j * H : (j + 1) * H] for j in range(3)
+    )
+    np.subtract(1, gates[:, :, : 2 * H], out=factors[:, :, : 2 * H])
+    factors[:, :, : 2 * H] *= gates[:, :, : 2 * H]  # sigmoid' of r and z
+    reset_factors *= recurrent_new
+    np.subtract(H_prev, new, out=new_factors)  # h_{t-1} - n, scratch for a moment
+    update_factors *= new_factors
+    DERIVATIVES[activation](new, new_factors)
+    new_factors -= new_factors * z  # times (1 - z)
+    if pad is not None:
+        factors[pad] = 0
+
+
 def gru_backward(
     dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty=fresh_array
 ):
@@ -352,45 +458,37 @@ def gru_backward(
     H = R_T.shape[1]
     dtype = gates.dtype
     n_timesteps = Hs.shape[0] - 1
-    r, z, new = gates[:, :, :H], gates[:, :, H : 2 * H], gates[:, :, 2 * H :]
-    # Bulk factors for all steps, 0 at padding steps. With h = n + z (h_{t-1} - n):
-    #   dL/da_z = dh (h_{t-1} - n) σ_z',   dL/da_n = dh (1 - z) σ'(a_n),
-    #   dL/da_r = dL/da_n u_n σ_r' (u_n = h_{t-1} R_n + bh),  dL/du_n = dL/da_n r.
-    # `factors` holds the products after dh (z and n) and after dL/da_n (r).
+    r, z = gates[:, :, :H], gates[:, :, H : 2 * H]
     dZ = empty("dZ", gates.shape, dtype)  # gradient of the input projections x W + b
     dU = empty("dU", gates.shape, dtype)  # gradient of the recurrent products h R (+ bh)
-    factors = empty("factors", gates.shape, dtype)
-    reset_factors, update_factors, new_factors = (
-        factors[:, :, k * H : (k + 1) * H] for k in range(3)
-    )
-    np.subtract(1, gates[:, :, : 2 * H], out=factors[:, :, : 2 * H])
-    factors[:, :, : 2 * H] *= gates[:, :, : 2 * H]  # sigmoid' of r and z
-    reset_factors *= recurrent_new
-    np.subtract(Hs[:-1], new, out=new_factors)  # h_{t-1} - n, scratch for a moment
-    update_factors *= new_factors
-    DERIVATIVES[activation](new, new_factors)
-    one_minus_z = dZ[:, :, 2 * H :]  # scratch, overwritten in the loop
-    np.subtract(1, z, out=one_minus_z)
-    new_factors *= one_minus_z
-    if pad is not None:
-        factors[pad] = 0
     dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
     carried = empty("carried", dh.shape, dtype)
     through_z = empty("through_z", dh.shape, dtype)
-    for t in reversed(range(n_timesteps)):
-        if per_step is not None:
-            dh += per_step[t]
-        du, dn = dU[t], dZ[t, :, 2 * H :]
-        np.multiply(dh, update_factors[t], out=du[:, H : 2 * H])
-        np.multiply(dh, new_factors[t], out=dn)
-        np.multiply(dn, reset_factors[t], out=du[:, :H])
-        np.multiply(dn, r[t], out=du[:, 2 * H :])
-        np.matmul(du, R_T, out=carried)
-        np.multiply(dh, z[t], out=through_z)  # h_{t-1} reaches h_t through z too
-        carried += through_z
-        if pad is not None:
-            np.copyto(carried, dh, where=pad[t][:, None])
-        dh, carried = carried, dh
+    blocks, size = _blocks_backwards(n_timesteps, gates[0].nbytes)
+    factors = empty("factors", (size,) + gates.shape[1:], dtype)
+    for steps in blocks:
+        _gru_factors(
+            gates[steps],
+            recurrent_new[steps],
+            Hs[steps],
+            activation,
+            None if pad is None else pad[steps],
+            factors,
+        )
+        for t in reversed(range(steps.start, steps.stop)):
+            if per_step is not None:
+                dh += per_step[t]
+            step_factors, du, dn = factors[t - steps.start], dU[t], dZ[t, :, 2 * H :]
+            np.multiply(dh, step_factors[:, H : 2 * H], out=du[:, H : 2 * H])  # z
+            np.multiply(dh, step_factors[:, 2 * H :], out=dn)  # n
+            np.multiply(dn, step_factors[:, :H], out=du[:, :H])  # r
+            np.multiply(dn, r[t], out=du[:, 2 * H :])  # u_n
+            np.matmul(du, R_T, out=carried)
+            np.multiply(dh, z[t], out=through_z)  # h_{t-1} reaches h_t through z too
+            carried += through_z
+            if pad is not None:
+                np.copyto(carried, dh, where=pad[t][:, None])
+            dh, carried = carried, dh
     # r and z enter x W + b and h R alike; only n's blocks differ (u_n is gated by r)
     dZ[:, :, : 2 * H] = dU[:, :, : 2 * H]
     _weight_gradients(X, Hs, dZ, dU, g)

@@ -224,3 +224,29 @@ def test_dropout_masks_are_per_sequence_and_scaled():
     for mask in masks:
         assert set(np.unique(mask)) == {0.0, 1 / 0.75}
         assert abs((mask == 0).mean() - 0.25) < 0.05
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_backward_in_blocks_of_steps_equals_all_steps_at_once(cell, monkeypatch):
+    # the backward loops compute their factors for blocks of steps that fit
+    # _cells.BLOCK_BYTES; the gradient must not depend on the block size, and
+    # blocks of one or two steps must pass the finite-difference check too
+    from sklearn_rnn import _cells
+
+    rng = np.random.RandomState(7)
+    X = make_batch(rng, "mid", n_timesteps=9)
+    pad = np.isnan(X).all(axis=2)
+    Y = make_targets(rng, "softmax")
+    net = Network(N_FEATURES, (4, 3), N_OUTPUTS, "tanh", "mean", "softmax", cell, True)
+    theta = init_params(rng, net.index, "tanh", cell=cell)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    loss, grad = LossGrad(net, alpha=0.1)(theta, X_tm, pad_tm, Y)
+    step_bytes = N_SAMPLES * 4 * 4 * 8  # one step of the biggest LSTM array
+    for block_bytes in (1, 2 * step_bytes):
+        monkeypatch.setattr(_cells, "BLOCK_BYTES", block_bytes)
+        blocks, _ = _cells._blocks_backwards(9, step_bytes)
+        assert len(blocks) > 1
+        blocked_loss, blocked_grad = LossGrad(net, alpha=0.1)(theta, X_tm, pad_tm, Y)
+        assert blocked_loss == loss
+        np.testing.assert_allclose(blocked_grad, grad, rtol=1e-12, atol=1e-15)
+    check_gradient(net, X, pad, Y, rng)
