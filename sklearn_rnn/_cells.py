@@ -29,9 +29,14 @@
 # arrays, valid until the next pass with the same allocator.
 #
 # The loops are written for few NumPy calls per step (each costs about a
-# microsecond however small its arrays): whatever does not depend on the
-# recurrence, such as the activation derivatives and their products with the
-# cached gates, is computed for all steps at once before the backward loop.
+# microsecond however small its arrays) on contiguous arrays (a call on a
+# strided block of a wider array costs two to three times more): the gated
+# cells keep their gates GATE-major, (n_gates, n_timesteps, n_samples,
+# n_hidden), so that every gate of every step is one contiguous block, and
+# their backward loops multiply by factors computed in bulk beforehand. The
+# gradients with respect to the gate pre-activations stay row-major,
+# (n_timesteps, n_samples, n_gates * n_hidden), as one matrix product per step
+# and one per weight matrix need them.
 
 import numpy as np
 
@@ -121,6 +126,38 @@ def _input_projection(X, W, b, out):
     n_inputs = X.shape[2]
     np.matmul(X.reshape(-1, n_inputs), W, out=out.reshape(-1, W.shape[1]))
     out += b
+    return out
+
+
+def _by_gate(M, n_gates):
+    """View of M (n_rows, n_gates * n_hidden) as (n_gates, n_rows, n_hidden) matrices.
+
+    Column block g of M becomes matrix g, so one stacked ``np.matmul`` with
+    ``_by_gate(W, n_gates)`` computes every gate's product in GATE-major
+    layout, each gate's result a contiguous block.
+    """
+    n_rows, n_columns = M.shape
+    return M.reshape(n_rows, n_gates, n_columns // n_gates).transpose(1, 0, 2)
+
+
+def _gate_projection(X, W, b, out):
+    """x_t W + b for all steps at once, gate-major into ``out``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_timesteps, n_samples, n_inputs)
+    W : ndarray of shape (n_inputs, n_gates * n_hidden)
+    b : ndarray of shape (n_gates * n_hidden,)
+    out : ndarray of shape (n_gates, n_timesteps, n_samples, n_hidden)
+        C-contiguous.
+    """
+    n_gates, n_timesteps, n_samples, H = out.shape
+    np.matmul(
+        X.reshape(-1, X.shape[2]),
+        _by_gate(W, n_gates),
+        out=out.reshape(n_gates, n_timesteps * n_samples, H),
+    )
+    out += b.reshape(n_gates, 1, 1, H)
     return out
 
 
@@ -214,37 +251,38 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
     -------
     Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
     cache : tuple
-        (gates, Cs, cell_out): the activated gates (n_timesteps, n_samples,
-        4 n_hidden), the cell states (n_timesteps + 1, n_samples, n_hidden)
-        and σ(c_t) (n_timesteps, n_samples, n_hidden).
+        (gates, Cs, cell_out): the activated gates i, f, g, o, gate-major
+        (4, n_timesteps, n_samples, n_hidden), the cell states
+        (n_timesteps + 1, n_samples, n_hidden) and σ(c_t) (n_timesteps,
+        n_samples, n_hidden).
     """
-    R = p["R"]
-    H = R.shape[0]
-    dtype = R.dtype
+    H = p["R"].shape[0]
+    dtype = p["R"].dtype
     activate = ACTIVATIONS[activation]
     n_timesteps, n_samples = X.shape[:2]
-    gates = empty("gates", (n_timesteps, n_samples, 4 * H), dtype)
-    _input_projection(X, p["W"], p["b"], out=gates)  # activated in place below
+    R = _by_gate(p["R"], 4)
+    gates = empty("gates", (4, n_timesteps, n_samples, H), dtype)
+    _gate_projection(X, p["W"], p["b"], out=gates)  # activated in place below
     # sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2 a) - 1: with the
     # pre-activations scaled by -1 (by -2 for the candidate), ONE exp call per
-    # step serves the four gate blocks
+    # step serves the four gates
     one_exp = activation == "tanh"
     if one_exp:
-        scale = np.repeat(np.array([-1, -1, -2, -1], dtype=dtype), H)
+        scale = np.array([-1, -1, -2, -1], dtype=dtype).reshape(4, 1, 1)
         R = R * scale
-        gates *= scale
+        gates *= scale[:, None]
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Cs = empty("Cs", (n_timesteps + 1, n_samples, H), dtype)
     cell_out = empty("cell_out", (n_timesteps, n_samples, H), dtype)
     Hs[0] = Cs[0] = 0
-    recurrent = empty("recurrent", (n_samples, 4 * H), dtype)
+    recurrent = empty("recurrent", (4, n_samples, H), dtype)
     input_times_candidate = empty("ig", (n_samples, H), dtype)
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
-            a = gates[t]
+            a = gates[:, t]
             np.matmul(Hs[t], R, out=recurrent)
             a += recurrent
-            i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
+            i, f, g, o = a
             if one_exp:
                 np.exp(a, out=a)
                 a += 1
@@ -252,7 +290,7 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
                 g *= 2
                 g -= 1
             else:
-                inplace_logistic(a[:, : 2 * H])
+                inplace_logistic(a[:2])
                 activate(g)
                 inplace_logistic(o)
             c = Cs[t + 1]
@@ -277,7 +315,7 @@ def _lstm_factors(gates, C_prev, cell_out, activation, pad, factors, cell_factor
 
     Parameters
     ----------
-    gates : ndarray of shape (k, n_samples, 4 * n_hidden)
+    gates : ndarray of shape (4, k, n_samples, n_hidden)
         Activated gates i, f, g, o.
     C_prev : ndarray of shape (k, n_samples, n_hidden)
         c_{t-1} of each step.
@@ -285,24 +323,24 @@ def _lstm_factors(gates, C_prev, cell_out, activation, pad, factors, cell_factor
         σ(c_t) of each step.
     activation : str
     pad : ndarray of shape (k, n_samples) of bool, or None
-    factors : ndarray of shape (>= k, n_samples, 4 * n_hidden)
+    factors : ndarray of shape (4, >= k, n_samples, n_hidden)
         Its first k steps are overwritten by the four products after dc (i, f,
         g) or dh (o), 0 at padding steps.
     cell_factors : ndarray of shape (>= k, n_samples, n_hidden)
         Its first k steps are overwritten by o σ'(c_t).
     """
-    k, H = gates.shape[0], C_prev.shape[2]
-    factors, cell_factors = factors[:k], cell_factors[:k]
-    i, f, cand, o = (gates[:, :, j * H : (j + 1) * H] for j in range(4))
+    k = gates.shape[1]
+    factors, cell_factors = factors[:, :k], cell_factors[:k]
+    i, f, cand, o = gates
     np.subtract(1, gates, out=factors)
     factors *= gates  # sigmoid' = s (1 - s), right for i, f and o
-    DERIVATIVES[activation](cand, factors[:, :, 2 * H : 3 * H])
-    factors[:, :, :H] *= cand
-    factors[:, :, H : 2 * H] *= C_prev
-    factors[:, :, 2 * H : 3 * H] *= i
-    factors[:, :, 3 * H :] *= cell_out
+    DERIVATIVES[activation](cand, factors[2])
+    factors[0] *= cand
+    factors[1] *= C_prev
+    factors[2] *= i
+    factors[3] *= cell_out
     if pad is not None:
-        factors[pad] = 0
+        factors[:, pad] = 0
     DERIVATIVES[activation](cell_out, cell_factors)
     cell_factors *= o
 
@@ -314,20 +352,20 @@ def lstm_backward(
     gates, Cs, cell_out = cache
     R_T = p["R"].T
     H = R_T.shape[1]
-    n_timesteps, n_samples = gates.shape[:2]
+    n_timesteps, n_samples = gates.shape[1:3]
     dtype = gates.dtype
-    dA = empty("dA", gates.shape, dtype)
+    dA = empty("dA", (n_timesteps, n_samples, 4 * H), dtype)  # row-major
     dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
     dc = empty("dc", dh.shape, dtype)  # dL/dc_t sent back by step t + 1
     dc.fill(0)
     dc_total = empty("dc_total", dh.shape, dtype)
     carried = empty("carried", dh.shape, dtype)
-    blocks, size = _blocks_backwards(n_timesteps, gates[0].nbytes)
-    factors = empty("factors", (size,) + gates.shape[1:], dtype)
+    blocks, size = _blocks_backwards(n_timesteps, 4 * dh.nbytes)
+    factors = empty("factors", (4, size) + dh.shape, dtype)
     cell_factors = empty("cell_factors", (size,) + dh.shape, dtype)
     for steps in blocks:
         _lstm_factors(
-            gates[steps],
+            gates[:, steps],
             Cs[steps],
             cell_out[steps],
             activation,
@@ -338,15 +376,15 @@ def lstm_backward(
         for t in reversed(range(steps.start, steps.stop)):
             if per_step is not None:
                 dh += per_step[t]
-            step_factors, da = factors[t - steps.start], dA[t]
-            np.multiply(dh, cell_factors[t - steps.start], out=dc_total)
+            step = t - steps.start
+            da = dA[t]
+            np.multiply(dh, cell_factors[step], out=dc_total)
             dc_total += dc
             for k in range(3):  # i, f and g take dc times their factors
-                block = slice(k * H, (k + 1) * H)
-                np.multiply(step_factors[:, block], dc_total, out=da[:, block])
-            np.multiply(dh, step_factors[:, 3 * H :], out=da[:, 3 * H :])
+                np.multiply(factors[k, step], dc_total, out=da[:, k * H : (k + 1) * H])
+            np.multiply(dh, factors[3, step], out=da[:, 3 * H :])
             np.matmul(da, R_T, out=carried)
-            forget = gates[t, :, H : 2 * H]
+            forget = gates[1, t]
             if pad is None:
                 np.multiply(dc_total, forget, out=dc)
             else:
@@ -374,37 +412,43 @@ def gru_forward(X, p, pad, activation, empty=fresh_array):
     -------
     Hs : ndarray of shape (n_timesteps + 1, n_samples, n_hidden)
     cache : tuple
-        (gates, recurrent_new): the activated r, z, n (n_timesteps, n_samples,
-        3 n_hidden) and h_{t-1} R_n + bh (n_timesteps, n_samples, n_hidden).
+        (gates, recurrent_new): the activated r, z, n, gate-major (3,
+        n_timesteps, n_samples, n_hidden), and h_{t-1} R_n + bh (n_timesteps,
+        n_samples, n_hidden).
     """
-    R, bh = p["R"], p["bh"]
-    H = R.shape[0]
-    dtype = R.dtype
+    bh = p["bh"]
+    H = p["R"].shape[0]
+    dtype = p["R"].dtype
     activate = ACTIVATIONS[activation]
     n_timesteps, n_samples = X.shape[:2]
-    gates = empty("gates", (n_timesteps, n_samples, 3 * H), dtype)
-    _input_projection(X, p["W"], p["b"], out=gates)  # becomes r, z, n in place
+    gates = empty("gates", (3, n_timesteps, n_samples, H), dtype)
+    _gate_projection(X, p["W"], p["b"], out=gates)  # becomes r, z, n in place
+    # r and z's pre-activations negated: sigmoid(a) = 1 / (1 + exp(-a)) in 3 calls
+    R = _by_gate(p["R"], 3) * np.array([-1, -1, 1], dtype=dtype).reshape(3, 1, 1)
+    gates[:2] *= -1
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Hs[0] = 0
     recurrent_new = empty("recurrent_new", (n_timesteps, n_samples, H), dtype)
-    recurrent = empty("recurrent", (n_samples, 3 * H), dtype)
+    recurrent = empty("recurrent", (3, n_samples, H), dtype)
     reset_times_new = empty("reset_times_new", (n_samples, H), dtype)
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
-            a = gates[t]
+            a = gates[:, t]
             np.matmul(Hs[t], R, out=recurrent)
-            rz = a[:, : 2 * H]
-            rz += recurrent[:, : 2 * H]
-            inplace_logistic(rz)
+            rz = a[:2]
+            rz += recurrent[:2]
+            np.exp(rz, out=rz)
+            rz += 1
+            np.reciprocal(rz, out=rz)
+            reset, update, new = a
             un = recurrent_new[t]
-            np.add(recurrent[:, 2 * H :], bh, out=un)
-            new = a[:, 2 * H :]
-            np.multiply(a[:, :H], un, out=reset_times_new)
+            np.add(recurrent[2], bh, out=un)
+            np.multiply(reset, un, out=reset_times_new)
             new += reset_times_new
             activate(new)
             h = Hs[t + 1]
             np.subtract(Hs[t], new, out=h)
-            h *= a[:, H : 2 * H]
+            h *= update
             h += new
             if pad is not None:
                 np.copyto(h, Hs[t], where=pad[t][:, None])
@@ -420,7 +464,7 @@ def _gru_factors(gates, recurrent_new, H_prev, activation, pad, factors):
 
     Parameters
     ----------
-    gates : ndarray of shape (k, n_samples, 3 * n_hidden)
+    gates : ndarray of shape (3, k, n_samples, n_hidden)
         Activated r, z, n.
     recurrent_new : ndarray of shape (k, n_samples, n_hidden)
         u_n of each step.
@@ -428,25 +472,24 @@ def _gru_factors(gates, recurrent_new, H_prev, activation, pad, factors):
         h_{t-1} of each step.
     activation : str
     pad : ndarray of shape (k, n_samples) of bool, or None
-    factors : ndarray of shape (>= k, n_samples, 3 * n_hidden)
+    factors : ndarray of shape (4, >= k, n_samples, n_hidden)
         Its first k steps are overwritten by the products after dL/da_n (r)
-        and after dh (z, n), 0 at padding steps.
+        and after dh (z, n), 0 at padding steps, and (last) scratch.
     """
-    k, H = gates.shape[0], H_prev.shape[2]
-    factors = factors[:k]
-    z, new = gates[:, :, H : 2 * H], gates[:, :, 2 * H :]
-    reset_factors, update_factors, new_factors = (
-        factors[:, :, j * H : (j + 1) * H] for j in range(3)
-    )
-    np.subtract(1, gates[:, :, : 2 * H], out=factors[:, :, : 2 * H])
-    factors[:, :, : 2 * H] *= gates[:, :, : 2 * H]  # sigmoid' of r and z
+    k = gates.shape[1]
+    factors = factors[:, :k]
+    z, new = gates[1], gates[2]
+    reset_factors, update_factors, new_factors, scratch = factors
+    np.subtract(1, gates[:2], out=factors[:2])
+    factors[:2] *= gates[:2]  # sigmoid' of r and z
     reset_factors *= recurrent_new
-    np.subtract(H_prev, new, out=new_factors)  # h_{t-1} - n, scratch for a moment
-    update_factors *= new_factors
+    np.subtract(H_prev, new, out=scratch)
+    update_factors *= scratch
     DERIVATIVES[activation](new, new_factors)
-    new_factors -= new_factors * z  # times (1 - z)
+    np.subtract(1, z, out=scratch)
+    new_factors *= scratch
     if pad is not None:
-        factors[pad] = 0
+        factors[:3, pad] = 0
 
 
 def gru_backward(
@@ -457,18 +500,18 @@ def gru_backward(
     R_T = p["R"].T
     H = R_T.shape[1]
     dtype = gates.dtype
-    n_timesteps = Hs.shape[0] - 1
-    r, z = gates[:, :, :H], gates[:, :, H : 2 * H]
-    dZ = empty("dZ", gates.shape, dtype)  # gradient of the input projections x W + b
-    dU = empty("dU", gates.shape, dtype)  # gradient of the recurrent products h R (+ bh)
+    n_timesteps, n_samples = gates.shape[1:3]
+    row_major = (n_timesteps, n_samples, 3 * H)
+    dZ = empty("dZ", row_major, dtype)  # gradient of the input projections x W + b
+    dU = empty("dU", row_major, dtype)  # gradient of the recurrent products h R (+ bh)
     dh, per_step = _start_gradient(dHs, Hs.shape[1:], dtype, empty)
     carried = empty("carried", dh.shape, dtype)
     through_z = empty("through_z", dh.shape, dtype)
-    blocks, size = _blocks_backwards(n_timesteps, gates[0].nbytes)
-    factors = empty("factors", (size,) + gates.shape[1:], dtype)
+    blocks, size = _blocks_backwards(n_timesteps, 4 * dh.nbytes)
+    factors = empty("factors", (4, size) + dh.shape, dtype)
     for steps in blocks:
         _gru_factors(
-            gates[steps],
+            gates[:, steps],
             recurrent_new[steps],
             Hs[steps],
             activation,
@@ -478,13 +521,15 @@ def gru_backward(
         for t in reversed(range(steps.start, steps.stop)):
             if per_step is not None:
                 dh += per_step[t]
-            step_factors, du, dn = factors[t - steps.start], dU[t], dZ[t, :, 2 * H :]
-            np.multiply(dh, step_factors[:, H : 2 * H], out=du[:, H : 2 * H])  # z
-            np.multiply(dh, step_factors[:, 2 * H :], out=dn)  # n
-            np.multiply(dn, step_factors[:, :H], out=du[:, :H])  # r
-            np.multiply(dn, r[t], out=du[:, 2 * H :])  # u_n
+            step = t - steps.start
+            du, dn = dU[t], dZ[t, :, 2 * H :]
+            np.multiply(dh, factors[1, step], out=du[:, H : 2 * H])  # z
+            np.multiply(dh, factors[2, step], out=dn)  # n
+            np.multiply(dn, factors[0, step], out=du[:, :H])  # r
+            np.multiply(dn, gates[0, t], out=du[:, 2 * H :])  # u_n
             np.matmul(du, R_T, out=carried)
-            np.multiply(dh, z[t], out=through_z)  # h_{t-1} reaches h_t through z too
+            # h_{t-1} reaches h_t through z too
+            np.multiply(dh, gates[1, t], out=through_z)
             carried += through_z
             if pad is not None:
                 np.copyto(carried, dh, where=pad[t][:, None])
