@@ -352,8 +352,13 @@ class BaseRNN(
         self.t_ = history.t
         self.loss_curve_ = history.loss_curve
         self.best_loss_ = history.best_loss
-        with limit_blas_threads(blas_threads_for(net, min(data.n_samples, max_chunk))):
-            self.loss_ = float(data.loss(loss_grad, theta))
+        if method is None and history.loss_curve:
+            # as MLP: the last epoch's loss (no extra pass over the data)
+            self.loss_ = history.loss_curve[-1]
+        else:
+            batch_size = min(data.n_samples, max_chunk)
+            with limit_blas_threads(blas_threads_for(net, batch_size)):
+                self.loss_ = float(data.loss(loss_grad, theta))
         if self.early_stopping:
             self.validation_scores_ = history.validation_scores
             self.validation_loss_curve_ = history.validation_loss_curve
@@ -525,7 +530,8 @@ class BaseRNN(
         ValueError
             If the network's output for X is not finite (X far too large).
         """
-        check_is_fitted(self)
+        if not hasattr(self, "_theta"):  # check_is_fitted alone costs ~50 us
+            check_is_fitted(self)
         X, pad = check_sequences(self, X, reset=False)
         net, theta = self._net, self._theta
         n_samples = X.shape[0]

@@ -40,7 +40,13 @@
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, DERIVATIVES, inplace_logistic
+from ._activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    EXP_FORM_MIN_UNITS,
+    inplace_logistic,
+    logistic_of_negated,
+)
 from ._resources import fresh_array
 
 
@@ -265,8 +271,9 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
     _gate_projection(X, p["W"], p["b"], out=gates)  # activated in place below
     # sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2 a) - 1: with the
     # pre-activations scaled by -1 (by -2 for the candidate), ONE exp call per
-    # step serves the four gates
-    one_exp = activation == "tanh"
+    # step serves the four gates (for small steps, three calls of expit and
+    # tanh cost less, see sklearn_rnn._activations)
+    one_exp = activation == "tanh" and H >= EXP_FORM_MIN_UNITS
     if one_exp:
         scale = np.array([-1, -1, -2, -1], dtype=dtype).reshape(4, 1, 1)
         R = R * scale
@@ -424,6 +431,7 @@ def gru_forward(X, p, pad, activation, empty=fresh_array):
     gates = empty("gates", (3, n_timesteps, n_samples, H), dtype)
     _gate_projection(X, p["W"], p["b"], out=gates)  # becomes r, z, n in place
     # r and z's pre-activations negated: sigmoid(a) = 1 / (1 + exp(-a)) in 3 calls
+    # (see sklearn_rnn._activations)
     R = _by_gate(p["R"], 3) * np.array([-1, -1, 1], dtype=dtype).reshape(3, 1, 1)
     gates[:2] *= -1
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
@@ -437,9 +445,7 @@ def gru_forward(X, p, pad, activation, empty=fresh_array):
             np.matmul(Hs[t], R, out=recurrent)
             rz = a[:2]
             rz += recurrent[:2]
-            np.exp(rz, out=rz)
-            rz += 1
-            np.reciprocal(rz, out=rz)
+            logistic_of_negated(rz)
             reset, update, new = a
             un = recurrent_new[t]
             np.add(recurrent[2], bh, out=un)

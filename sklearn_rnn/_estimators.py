@@ -215,8 +215,10 @@ _COMMON_PARAMETERS = """\
 
 _COMMON_ATTRIBUTES = """\
     loss_ : float
-        The current loss computed with the loss function (on the whole
-        training set, with the L2 term).
+        The current loss computed with the loss function, with the L2 term:
+        for 'adam' and 'sgd' the loss of the last epoch (the last value of
+        ``loss_curve_``, as in MLP), for the scipy methods the objective at the
+        final parameters on the whole training set.
 
     best_loss_ : float
         The minimum loss reached by the solver throughout fitting.

@@ -7,7 +7,12 @@ import pytest
 from scipy.special import expit, softmax
 from sklearn.metrics import log_loss as sk_log_loss
 
-from sklearn_rnn._activations import ACTIVATIONS, DERIVATIVES
+from sklearn_rnn._activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    EXP_FORM_MIN_UNITS,
+    logistic_of_negated,
+)
 from sklearn_rnn._losses import LOSS_FUNCTIONS, OUT_ACTIVATIONS
 
 REFERENCE = {
@@ -18,11 +23,14 @@ REFERENCE = {
 }
 
 
+@pytest.mark.parametrize("n_units", [10, 2 * EXP_FORM_MIN_UNITS])  # both code paths
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_activation_in_place_and_derivative(name, dtype):
+def test_activation_in_place_and_derivative(name, dtype, n_units):
     rng = np.random.RandomState(0)
-    z = np.concatenate([rng.normal(size=(5, 4)), rng.normal(scale=1e-4, size=(5, 4))])
+    z = np.concatenate(
+        [rng.normal(size=(3, n_units)), rng.normal(scale=1e-4, size=(3, n_units))]
+    )
     z[np.abs(z) < 1e-7] = 0.5  # keep away from relu's kink
     z = z.astype(dtype)
     expected = REFERENCE[name](z.astype(np.float64))
@@ -36,7 +44,7 @@ def test_activation_in_place_and_derivative(name, dtype):
     ACTIVATIONS[name](z.copy(), out=out)
     np.testing.assert_array_equal(out, h)
     big = {np.float32: 1e30, np.float64: 1e300}[dtype]
-    extreme = np.array([-big, -800, -20, 0, 20, 800, big], dtype=dtype)
+    extreme = np.resize(np.array([-big, -800, -20, 0, 20, 800, big], dtype), n_units)
     with np.errstate(over="ignore"):
         expected_extreme = REFERENCE[name](extreme)
     result = extreme.copy()
@@ -54,6 +62,15 @@ def test_activation_in_place_and_derivative(name, dtype):
     np.testing.assert_allclose(
         derivative, slope, rtol=1e-6 if dtype == np.float64 else 1e-5, atol=1e-7
     )
+
+
+@pytest.mark.parametrize("size", [10, 2 * EXP_FORM_MIN_UNITS])
+def test_logistic_of_negated(size):
+    a = np.linspace(-800, 800, size)
+    result = -a
+    with np.errstate(over="ignore"):
+        logistic_of_negated(result)
+        np.testing.assert_allclose(result, expit(a), rtol=1e-15, atol=1e-300)
 
 
 @pytest.mark.parametrize("out_activation", sorted(LOSS_FUNCTIONS))

@@ -250,3 +250,33 @@ def test_backward_in_blocks_of_steps_equals_all_steps_at_once(cell, monkeypatch)
         assert blocked_loss == loss
         np.testing.assert_allclose(blocked_grad, grad, rtol=1e-12, atol=1e-15)
     check_gradient(net, X, pad, Y, rng)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype):
+    # 32 units reach _activations.EXP_FORM_MIN_UNITS: the exp-based tanh and
+    # sigmoid and the LSTM's one-exp step are used
+    from sklearn_rnn._activations import EXP_FORM_MIN_UNITS
+
+    n_samples, n_hidden = 8, 32
+    assert n_hidden >= EXP_FORM_MIN_UNITS
+    rng = np.random.RandomState(8)
+    X = make_batch(rng, "post", n_samples=n_samples, n_timesteps=5)
+    pad = np.isnan(X).all(axis=2)
+    Y = make_targets(rng, "identity", n_samples=n_samples)
+    net = Network(N_FEATURES, (n_hidden,), N_OUTPUTS, cell=cell)
+    if dtype == np.float64:
+        check_gradient(net, X, pad, Y, rng)
+        return
+    # float32 end to end: the gradient equals float64's to float32 precision
+    theta = init_params(rng, net.index, "tanh", cell=cell)
+    grads = []
+    for precision in (np.float64, np.float32):
+        X_tm, pad_tm = to_time_major(X, pad, precision)
+        loss, grad = LossGrad(net, alpha=0.1)(
+            theta.astype(precision), X_tm, pad_tm, Y.astype(precision)
+        )
+        assert grad.dtype == precision
+        grads.append(grad)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5)

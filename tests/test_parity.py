@@ -39,9 +39,11 @@ def copy_torch_weights(module, net, theta):
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("n_layers", [1, 2])
-def test_forward_equals_pytorch(cell, bidirectional, n_layers):
+# 32 units are enough for the exp-based activations (_activations.py)
+@pytest.mark.parametrize("n_samples, n_hidden", [(5, 4), (8, 32)])
+def test_forward_equals_pytorch(cell, bidirectional, n_layers, n_samples, n_hidden):
     torch.manual_seed(0)
-    n_samples, n_timesteps, n_features, n_hidden = 5, 9, 3, 4
+    n_timesteps, n_features = 9, 3
     module = TORCH_MODULES[cell](
         n_features, n_hidden, num_layers=n_layers, batch_first=True,
         bidirectional=bidirectional,
