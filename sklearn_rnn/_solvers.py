@@ -12,7 +12,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._resources import batches
+from ._resources import Workspace, batches
 
 STOCHASTIC_SOLVERS = ("adam", "sgd")
 # gradient-based scipy.optimize.minimize methods, spelled as scipy spells them
@@ -89,13 +89,25 @@ class Batch:
             return float(self.n_samples)
         return float(self.sample_weight.sum())
 
-    def take(self, idx):
-        """The samples ``idx`` (a slice or an index array) as a new Batch."""
+    def take(self, idx, workspace=None):
+        """The samples ``idx`` (a slice or an index array) as a new Batch.
+
+        With a :class:`~sklearn_rnn._resources.Workspace`, the inputs of an
+        index array are gathered into its array (valid until its next use)
+        instead of a new one.
+        """
         pad = None if self.pad is None else self.pad[:, idx]
         if pad is not None and not pad.any():
             pad = None
         sample_weight = None if self.sample_weight is None else self.sample_weight[idx]
-        return Batch(self.X[:, idx], pad, self.Y[idx], sample_weight, self.max_chunk)
+        if workspace is None or isinstance(idx, slice):
+            X = self.X[:, idx]
+        else:
+            shape = (self.X.shape[0], len(idx), self.X.shape[2])
+            X = workspace.allocator("batch")("X", shape, self.X.dtype)
+            # mode="clip" (the indices are valid): "raise" would buffer the copy
+            np.take(self.X, idx, axis=1, out=X, mode="clip")
+        return Batch(X, pad, self.Y[idx], sample_weight, self.max_chunk)
 
     def loss_grad(self, loss_grad, theta, masks=None, need_grad=True):
         """``loss_grad`` on this batch, summed over chunks when it is big.
@@ -325,12 +337,17 @@ def fit_stochastic(
     total_weight = data.weight_sum
     sample_idx = np.arange(n_samples)
     first_step = not incremental
+    # the minibatches' inputs are gathered into one reused array: a new one
+    # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
+    workspace = Workspace()
     for _ in range(1 if incremental else max_iter):
         if shuffle:
             rng.shuffle(sample_idx)
         epoch_loss = 0.0
         for batch_slice in batches(n_samples, batch_size):
-            batch = data.take(sample_idx[batch_slice] if shuffle else batch_slice)
+            batch = data.take(
+                sample_idx[batch_slice] if shuffle else batch_slice, workspace
+            )
             masks = None if make_masks is None else make_masks(batch.n_samples)
             loss, grad = batch.loss_grad(loss_grad, theta, masks)
             if first_step:
