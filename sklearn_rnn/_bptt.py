@@ -240,7 +240,8 @@ def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
         if net.bidirectional:
             forward_states, backward_states = directions[0][1], directions[1][1]
             n_hidden = forward_states.shape[2]
-            inputs = empty("outputs", forward_states[1:].shape[:2] + (2 * n_hidden,), inputs.dtype)
+            shape = forward_states[1:].shape[:2] + (2 * n_hidden,)
+            inputs = empty("outputs", shape, inputs.dtype)
             inputs[:, :, :n_hidden] = forward_states[1:]
             inputs[:, :, n_hidden:] = backward_states[1:][::-1]
         else:

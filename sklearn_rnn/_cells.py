@@ -22,8 +22,8 @@
 # ``p`` and ``g`` map "W" (n_inputs, n_gates * n_hidden), "R" (n_hidden,
 # n_gates * n_hidden), "b" (n_gates * n_hidden,) and, for the GRU, "bh"
 # (n_hidden,) to the parameters and to the gradient views to overwrite. All the
-# gates of a step come from ONE product h_{t-1} R, and the input projections of
-# all timesteps from ONE product X W, before the loop. ``empty(name, shape,
+# gates of a step come from ONE matmul call h_{t-1} R, and the input projections
+# of all timesteps from ONE call X W, before the loop. ``empty(name, shape,
 # dtype)`` provides every array bigger than a step (see
 # ``sklearn_rnn._resources.Workspace``): the returned Hs, cache and dX are such
 # arrays, valid until the next pass with the same allocator.
@@ -72,17 +72,14 @@ def _start_gradient(dHs, shape, dtype, empty):
 
 
 def _derivative_factors(outputs, activation, pad, out):
-    """σ'(z) for all steps at once, in terms of the outputs, written into ``out``.
-
-    Computing the factors in bulk before the backward loop replaces several
-    small per-step operations by a few large ones.
+    """σ'(z) for a block of k steps, in terms of the outputs, written into ``out``.
 
     Parameters
     ----------
-    outputs : ndarray of shape (n_timesteps, n_samples, n_units)
+    outputs : ndarray of shape (k, n_samples, n_units)
         Activation outputs.
     activation : str
-    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+    pad : ndarray of shape (k, n_samples) of bool, or None
         The factors are 0 at padding steps, so these get no gradient.
     out : ndarray of the shape of ``outputs``
 
@@ -125,14 +122,6 @@ def _blocks_backwards(n_timesteps, step_bytes):
         slice(max(0, stop - size), stop) for stop in range(n_timesteps, 0, -size)
     ]
     return blocks, size
-
-
-def _input_projection(X, W, b, out):
-    """X W + b for all timesteps at once, into ``out`` (n_timesteps, n_samples, n_columns)."""
-    n_inputs = X.shape[2]
-    np.matmul(X.reshape(-1, n_inputs), W, out=out.reshape(-1, W.shape[1]))
-    out += b
-    return out
 
 
 def _by_gate(M, n_gates):
@@ -186,7 +175,6 @@ def _input_gradient(dZ, W, need_dX, empty):
     return dX
 
 
-
 # ----------------------------------------------------------------------- Elman
 def elman_forward(X, p, pad, activation, empty=fresh_array):
     """Elman layer: h_t = σ(x_t W + h_{t-1} R + b).
@@ -202,7 +190,7 @@ def elman_forward(X, p, pad, activation, empty=fresh_array):
     n_timesteps, n_samples = X.shape[:2]
     Hs = empty("Hs", (n_timesteps + 1, n_samples, R.shape[0]), R.dtype)
     Hs[0] = 0
-    _input_projection(X, p["W"], p["b"], out=Hs[1:])  # x_t W + b, in place of h_t
+    _gate_projection(X, p["W"], p["b"], out=Hs[1:][None])  # x_t W + b, in h_t
     recurrent = empty("recurrent", Hs.shape[1:], R.dtype)
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
