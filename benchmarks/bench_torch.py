@@ -8,8 +8,9 @@ float32. Columns:
   estimator, validation and initialisation included) and of the same model trained
   by a plain PyTorch loop, measured interleaved (ours, torch, ours, torch, ...) and
   reported as medians, with the ratio ours/torch (below 1: we are faster);
-- predict 1 / predict all: time of the public ``predict`` on one sequence and on
-  all 2048, against ``module(x)`` under ``torch.no_grad()``;
+- predict 1 / predict all: time of the public ``predict`` on one sequence (the
+  mean of 20 consecutive calls) and on all 2048, against ``module(x)`` under
+  ``torch.no_grad()``;
 - GEMM eff: the training FLOP rate (6 x the multiply-adds of the forward pass per
   epoch / our epoch time) as a fraction of numpy's own GEMM rate, measured in the
   same run on a 512 x 512 product;
@@ -38,6 +39,10 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from sklearn_rnn import RNNRegressor
 
 N_SAMPLES, BATCH = 2048, 64
+# predicting one sequence takes a fraction of a millisecond: each repeat times
+# this many consecutive calls, so that the clock's resolution and one stray
+# interruption do not decide the figure
+ONE_CALLS = 20
 
 
 def forward_macs(cell, n_features, hidden, n_timesteps, n_samples):
@@ -112,16 +117,26 @@ def run_point(args, torch, timer, cell, hidden, n_timesteps, n_features, dtype):
         model = make_torch_model(torch, cell, n_features, hidden, tdtype)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         generator = torch.Generator().manual_seed(0)
+    x_one = X[:1]
+
+    def predict_ones():
+        for _ in range(ONE_CALLS):
+            est.predict(x_one)
+
+    def torch_predict_ones():
+        for _ in range(ONE_CALLS):
+            model(Xt[:1])
+
     for _ in range(args.repeats):
         ours.append(timer(lambda: our_fit(X, y, cell, hidden, epochs)) / epochs)
-        one_ours.append(timer(lambda: est.predict(X[:1])))
+        one_ours.append(timer(predict_ones) / ONE_CALLS)
         all_ours.append(timer(lambda: est.predict(X)))
         if torch is not None:
             theirs.append(
                 timer(lambda: torch_epoch(torch, model, optimizer, Xt, yt, generator))
             )
             with torch.no_grad():
-                one_theirs.append(timer(lambda: model(Xt[:1])))
+                one_theirs.append(timer(torch_predict_ones) / ONE_CALLS)
                 all_theirs.append(timer(lambda: model(Xt)))
     tracemalloc.start()
     our_fit(X, y, cell, hidden, epochs=1)

@@ -266,6 +266,8 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
         scale = np.array([-1, -1, -2, -1], dtype=dtype).reshape(4, 1, 1)
         R = R * scale
         gates *= scale[:, None]
+        # sigmoid for i, f, o and 2 sigmoid(2 a_g) for g, then g -= 1
+        numerators = np.array([1, 1, 2, 1], dtype=dtype).reshape(4, 1, 1)
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Cs = empty("Cs", (n_timesteps + 1, n_samples, H), dtype)
     cell_out = empty("cell_out", (n_timesteps, n_samples, H), dtype)
@@ -281,8 +283,7 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
             if one_exp:
                 np.exp(a, out=a)
                 a += 1
-                np.reciprocal(a, out=a)
-                g *= 2
+                np.divide(numerators, a, out=a)
                 g -= 1
             else:
                 inplace_logistic(a[:2])
