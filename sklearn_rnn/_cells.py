@@ -259,8 +259,8 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
     _gate_projection(X, p["W"], p["b"], out=gates)  # activated in place below
     # sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2 a) - 1: with the
     # pre-activations scaled by -1 (by -2 for the candidate), ONE exp call per
-    # step serves the four gates (for small steps, three calls of expit and
-    # tanh cost less, see sklearn_rnn._activations)
+    # step serves the four gates (in layers of fewer units, three calls of expit
+    # and tanh cost less, see sklearn_rnn._activations)
     one_exp = activation == "tanh" and H >= EXP_FORM_MIN_UNITS
     if one_exp:
         scale = np.array([-1, -1, -2, -1], dtype=dtype).reshape(4, 1, 1)
