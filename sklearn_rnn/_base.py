@@ -330,6 +330,7 @@ class BaseRNN(
             validate=validate,
         )
 
+        full_batch = min(data.n_samples, max_chunk)  # rows of a full-batch pass
         if method is None:
             batch_size = (
                 min(200, data.n_samples)
@@ -337,7 +338,7 @@ class BaseRNN(
                 else min(self.batch_size, data.n_samples)
             )
         else:
-            batch_size = min(data.n_samples, max_chunk)
+            batch_size = full_batch
         with limit_blas_threads(blas_threads_for(net, batch_size)):
             optimize_result = self._train(
                 net, theta, data, loss_grad, monitor, rng, batch_size, incremental
@@ -356,8 +357,7 @@ class BaseRNN(
             # as MLP: the last epoch's loss (no extra pass over the data)
             self.loss_ = history.loss_curve[-1]
         else:
-            batch_size = min(data.n_samples, max_chunk)
-            with limit_blas_threads(blas_threads_for(net, batch_size)):
+            with limit_blas_threads(blas_threads_for(net, full_batch)):
                 self.loss_ = float(data.loss(loss_grad, theta))
         if self.early_stopping:
             self.validation_scores_ = history.validation_scores

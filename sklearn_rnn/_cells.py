@@ -47,7 +47,7 @@ from ._activations import (
     inplace_logistic,
     logistic_of_negated,
 )
-from ._resources import fresh_array
+from ._resources import batches, fresh_array
 
 
 class FinalStateGradient:
@@ -118,10 +118,7 @@ def _blocks_backwards(n_timesteps, step_bytes):
         The number of steps of the longest block.
     """
     size = min(n_timesteps, max(1, BLOCK_BYTES // step_bytes))
-    blocks = [
-        slice(max(0, stop - size), stop) for stop in range(n_timesteps, 0, -size)
-    ]
-    return blocks, size
+    return batches(n_timesteps, size)[::-1], size
 
 
 def _by_gate(M, n_gates):
