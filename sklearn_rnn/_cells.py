@@ -37,6 +37,10 @@
 # gradients with respect to the gate pre-activations stay row-major,
 # (n_timesteps, n_samples, n_gates * n_hidden), as one matrix product per step
 # and one per weight matrix need them.
+# The per-step products of two matrices call ``np.dot``, not ``np.matmul``: the
+# same BLAS product with 0.5-1 us less overhead per call, which is a fifth of
+# the backward step of a 16-unit Elman layer on the reference machine. (The
+# gated cells' forward product is a stacked one, which only matmul computes.)
 
 import numpy as np
 
@@ -192,7 +196,7 @@ def elman_forward(X, p, pad, activation, empty=fresh_array):
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
             h = Hs[t + 1]
-            np.matmul(Hs[t], R, out=recurrent)
+            np.dot(Hs[t], R, out=recurrent)
             h += recurrent
             activate(h)
             if pad is not None:
@@ -220,7 +224,7 @@ def elman_backward(
                 dh += per_step[t]
             da = dA[t]
             da *= dh
-            np.matmul(da, R_T, out=carried)
+            np.dot(da, R_T, out=carried)
             if pad is not None:
                 # a padding step passes its state gradient straight to h_{t-1}
                 np.copyto(carried, dh, where=pad[t][:, None])
@@ -376,7 +380,7 @@ def lstm_backward(
             for k in range(3):  # i, f and g take dc times their factors
                 np.multiply(factors[k, step], dc_total, out=da[:, k * H : (k + 1) * H])
             np.multiply(dh, factors[3, step], out=da[:, 3 * H :])
-            np.matmul(da, R_T, out=carried)
+            np.dot(da, R_T, out=carried)
             forget = gates[1, t]
             if pad is None:
                 np.multiply(dc_total, forget, out=dc)
@@ -519,7 +523,7 @@ def gru_backward(
             np.multiply(dh, factors[2, step], out=dn)  # n
             np.multiply(dn, factors[0, step], out=du[:, :H])  # r
             np.multiply(dn, gates[0, t], out=du[:, 2 * H :])  # u_n
-            np.matmul(du, R_T, out=carried)
+            np.dot(du, R_T, out=carried)
             # h_{t-1} reaches h_t through z too
             np.multiply(dh, gates[1, t], out=through_z)
             carried += through_z
