@@ -42,7 +42,8 @@ for color, (solver, params) in zip(
     ).fit(X_train, y_train)
     accuracy = clf.score(X_test, y_test)
     print(f"{solver}: test accuracy {accuracy:.3f} after {clf.n_iter_} iterations "
-          f"(best validation accuracy {clf.best_validation_score_:.3f})")
+          f"(validation accuracy {clf.best_validation_score_:.3f} at the lowest "
+          "validation loss)")
     ax.plot(clf.loss_curve_, color=color, label=f"{solver} (test {accuracy:.3f})")
     ax.plot(clf.validation_loss_curve_, color=color, ls="--")
 ax.set_xlabel("iteration")

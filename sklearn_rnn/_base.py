@@ -51,9 +51,13 @@ from ._solvers import (
     fit_stochastic,
     make_optimizer,
 )
+from ._sequences import group_timesteps, resolve_group_steps
 from ._validation import check_sample_weight, check_sequences
 
 POOLINGS = ("last", "mean", "max")
+# batch_size='auto': Keras' default batch, where MLP's 200 gives the 40-300
+# sequences of typical time-series data sets one or two updates per epoch
+AUTO_BATCH_SIZE = 32
 
 
 class BaseRNN(
@@ -102,6 +106,7 @@ class BaseRNN(
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "group_steps": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     @abstractmethod
@@ -136,6 +141,7 @@ class BaseRNN(
         n_iter_no_change,
         max_fun,
         clip_norm,
+        group_steps,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -165,6 +171,7 @@ class BaseRNN(
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.clip_norm = clip_norm
+        self.group_steps = group_steps
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -252,12 +259,17 @@ class BaseRNN(
     def _fit_unprotected(self, X, y, sample_weight, incremental, classes):
         fitted = hasattr(self, "_theta")
         first_call = not (fitted and incremental)
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
+        # as MLP: partial_fit trains on all it is given, without early stopping
+        early_stopping = self.early_stopping and not incremental
         previous_net = getattr(self, "_net", None)
         hidden_layer_sizes = self._hidden_layer_sizes()
 
         X, pad = check_sequences(self, X, reset=first_call)
+        if first_call:
+            group_steps = resolve_group_steps(self.group_steps, X.shape[1])
+        else:
+            group_steps = self.group_steps_
+        X, pad = group_timesteps(X, pad, group_steps)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -274,7 +286,7 @@ class BaseRNN(
         sample_weight = self._training_sample_weight(Y, sample_weight, incremental)
 
         net = Network(
-            n_features=self.n_features_in_,
+            n_features=group_steps * self.n_features_in_,
             hidden_layer_sizes=hidden_layer_sizes,
             n_outputs=self.n_outputs_,
             activation=self.activation,
@@ -312,12 +324,13 @@ class BaseRNN(
         )
         loss_grad = LossGrad(net, self.alpha)
         validate = None
-        if self.early_stopping:
+        if early_stopping:
             data, validation = self._validation_split(data, rng)
             validate = self._make_validator(net, validation)
             history.validation_scores = []
             history.validation_loss_curve = []
             history.best_validation_score = -np.inf
+            history.best_validation_loss = np.inf
         history.no_improvement_count = 0
         if not incremental:
             history.n_iter = 0
@@ -333,7 +346,7 @@ class BaseRNN(
         full_batch = min(data.n_samples, max_chunk)  # rows of a full-batch pass
         if method is None:
             batch_size = (
-                min(200, data.n_samples)
+                min(AUTO_BATCH_SIZE, data.n_samples)
                 if self.batch_size == "auto"
                 else min(self.batch_size, data.n_samples)
             )
@@ -346,6 +359,7 @@ class BaseRNN(
 
         self._theta = theta
         self._net = net
+        self.group_steps_ = group_steps
         self._history = history
         self._random_state = rng
         self._set_fitted_views()
@@ -359,14 +373,16 @@ class BaseRNN(
         else:
             with limit_blas_threads(blas_threads_for(net, full_batch)):
                 self.loss_ = float(data.loss(loss_grad, theta))
-        if self.early_stopping:
+        if early_stopping:
             self.validation_scores_ = history.validation_scores
             self.validation_loss_curve_ = history.validation_loss_curve
             self.best_validation_score_ = history.best_validation_score
+            self.best_validation_loss_ = history.best_validation_loss
         else:
             self.validation_scores_ = None
             self.validation_loss_curve_ = None
             self.best_validation_score_ = None
+            self.best_validation_loss_ = None
         self.optimize_result_ = optimize_result
 
     def _train(
@@ -425,20 +441,27 @@ class BaseRNN(
         # An int random_state seeds the split on its own, so the split is
         # train_test_split(..., random_state=random_state) and users can
         # reproduce it; otherwise it draws from the estimator's generator.
-        n_validation = int(np.ceil(self.validation_fraction * data.n_samples))
-        if n_validation < 2:
+        n_samples = data.n_samples
+        n_validation = int(np.ceil(self.validation_fraction * n_samples))
+        if n_validation >= n_samples:
             raise ValueError(
-                f"The validation set is too small ({n_validation} sequence(s)). "
-                "Increase 'validation_fraction' or the size of your dataset."
+                f"early_stopping=True holds out {n_validation} of the "
+                f"n_samples = {n_samples} sequences, which leaves none to train "
+                "on. Pass more sequences or set early_stopping=False."
             )
         split_random_state = (
             self.random_state if isinstance(self.random_state, Integral) else rng
         )
+        stratify = self._stratify_labels(data.Y)
+        if stratify is not None:
+            _, counts = np.unique(stratify, return_counts=True)
+            if n_validation < counts.size or counts.min() < 2:
+                stratify = None  # too few sequences to stratify: a plain split
         train_idx, val_idx = train_test_split(
-            np.arange(data.n_samples),
-            test_size=self.validation_fraction,
+            np.arange(n_samples),
+            test_size=n_validation,
             random_state=split_random_state,
-            stratify=self._stratify_labels(data.Y),
+            stratify=stratify,
         )
         return data.take(np.sort(train_idx)), data.take(np.sort(val_idx))
 
@@ -533,6 +556,7 @@ class BaseRNN(
         if not hasattr(self, "_theta"):  # check_is_fitted alone costs ~50 us
             check_is_fitted(self)
         X, pad = check_sequences(self, X, reset=False)
+        X, pad = group_timesteps(X, pad, self.group_steps_)
         net, theta = self._net, self._theta
         n_samples = X.shape[0]
         step = chunk_size(net, X.shape[1], theta.itemsize)

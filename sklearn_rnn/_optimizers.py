@@ -20,9 +20,19 @@ class BaseOptimizer:
         The current step size.
     """
 
-    def __init__(self, learning_rate_init):
+    def __init__(self, learning_rate_init, lr_schedule="constant"):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+
+    @property
+    def step_size(self):
+        """The step size that the 'adaptive' schedule divides."""
+        return self.learning_rate
+
+    @step_size.setter
+    def step_size(self, value):
+        self.learning_rate = value
 
     def update_params(self, theta, grad):
         """Take one step: ``theta += update(grad)``, in place.
@@ -42,13 +52,25 @@ class BaseOptimizer:
     def trigger_stopping(self, msg, verbose):
         """Decide whether to stop after the loss stopped improving.
 
+        With the 'adaptive' schedule the step size is divided by 5 instead,
+        until it falls below 1e-6.
+
         Returns
         -------
         is_stopping : bool
         """
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.step_size <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.step_size /= 5.0
         if verbose:
-            print(msg + " Stopping.")
-        return True
+            print(msg + " Setting learning rate to %f" % self.step_size)
+        return False
 
 
 class SGDOptimizer(BaseOptimizer):
@@ -78,8 +100,7 @@ class SGDOptimizer(BaseOptimizer):
         self, n_params, learning_rate_init, lr_schedule, momentum, nesterov, power_t,
         dtype=np.float64,
     ):
-        super().__init__(learning_rate_init)
-        self.lr_schedule = lr_schedule
+        super().__init__(learning_rate_init, lr_schedule)
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
@@ -90,18 +111,6 @@ class SGDOptimizer(BaseOptimizer):
             self.learning_rate = (
                 float(self.learning_rate_init) / (time_step + 1) ** self.power_t
             )
-
-    def trigger_stopping(self, msg, verbose):
-        if self.lr_schedule != "adaptive":
-            return super().trigger_stopping(msg, verbose)
-        if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
-        return False
 
     def _get_update(self, grad):
         # v <- momentum v - lr g; Nesterov looks ahead: update = momentum v - lr g
@@ -127,9 +136,15 @@ class AdamOptimizer(BaseOptimizer):
         Added to the root of the second moment for numerical stability.
     dtype : numpy dtype
         Dtype of the moment vectors.
+    lr_schedule : {'constant', 'adaptive'}, default='constant'
+        'adaptive' divides the step size by 5 each time the loss stops
+        improving, until it falls below 1e-6.
 
     Attributes
     ----------
+    base_learning_rate : float
+        The step size before Adam's bias correction (``learning_rate_init``
+        divided by the 'adaptive' reductions so far).
     t : int
         Number of updates taken.
     m, v : ndarray of shape (n_params,)
@@ -137,15 +152,25 @@ class AdamOptimizer(BaseOptimizer):
     """
 
     def __init__(
-        self, n_params, learning_rate_init, beta_1, beta_2, epsilon, dtype=np.float64
+        self, n_params, learning_rate_init, beta_1, beta_2, epsilon, dtype=np.float64,
+        lr_schedule="constant",
     ):
-        super().__init__(learning_rate_init)
+        super().__init__(learning_rate_init, lr_schedule)
+        self.base_learning_rate = float(learning_rate_init)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
+
+    @property
+    def step_size(self):
+        return self.base_learning_rate
+
+    @step_size.setter
+    def step_size(self, value):
+        self.base_learning_rate = value
 
     def _get_update(self, grad):
         self.t += 1
@@ -154,7 +179,7 @@ class AdamOptimizer(BaseOptimizer):
         self.v *= self.beta_2
         self.v += (1 - self.beta_2) * grad * grad
         self.learning_rate = (
-            self.learning_rate_init
+            self.base_learning_rate
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )

@@ -176,4 +176,7 @@ def init_params(rng, index, activation, dtype=np.float64, cell="rnn"):
         elif name[0] == "b" and cell == "lstm" and not name.startswith("bh"):
             n_hidden = view.shape[0] // 4
             view[n_hidden : 2 * n_hidden] = 1.0  # forget gate
+        elif name[0] == "b" and cell == "gru" and not name.startswith("bh"):
+            n_hidden = view.shape[0] // 3
+            view[n_hidden : 2 * n_hidden] = 1.0  # update gate: keep the state
     return theta.astype(dtype, copy=False)

@@ -136,6 +136,74 @@ def sequence_lengths(X):
     return (~np.isnan(X).all(axis=2)).sum(axis=1)
 
 
+# 'auto' grouping: about this many grouped steps per training sequence
+AUTO_GROUPED_STEPS = 50
+
+
+def resolve_group_steps(group_steps, n_timesteps):
+    """The number of timesteps per group: ``group_steps``, or 'auto''s choice.
+
+    'auto' groups ``ceil(n_timesteps / AUTO_GROUPED_STEPS)`` steps, so that
+    sequences of up to 50 steps are read step by step and longer ones as
+    about 50 steps of grouped features.
+    """
+    if group_steps == "auto":
+        return max(1, -(-n_timesteps // AUTO_GROUPED_STEPS))
+    return int(group_steps)
+
+
+def group_timesteps(X, pad, size):
+    """Read every ``size`` consecutive valid timesteps as one step.
+
+    Each sequence's valid steps are taken in order (padding wherever it stands
+    is dropped, as the recurrence skips it) and cut into groups of ``size``
+    steps that end at the sequence's last valid step; a group's features are
+    its steps' features, oldest first. When a sequence's length is not a
+    multiple of ``size`` its first group is completed with zeros at its
+    start. Groups before a sequence's first group are padding. A padded
+    sequence therefore gives the same groups as the same sequence unpadded.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        Validated sequences, NaN at padding steps; never modified.
+    pad : ndarray of shape (n_samples, n_timesteps) of bool, or None
+        True at padding steps.
+    size : int
+        Timesteps per group; 1 returns the inputs unchanged.
+
+    Returns
+    -------
+    grouped : ndarray of shape (n_samples, n_groups, size * n_features)
+        ``n_groups = ceil(longest valid length / size)``; zero (not NaN) at
+        grouped padding steps.
+    grouped_pad : ndarray of shape (n_samples, n_groups) of bool, or None
+        True at grouped padding steps; None when there are none.
+    """
+    if size == 1:
+        return X, pad
+    n_samples, n_timesteps, n_features = X.shape
+    if pad is None:
+        n_groups = -(-n_timesteps // size)
+        lead = n_groups * size - n_timesteps
+        grouped = np.zeros((n_samples, n_groups * size, n_features), X.dtype)
+        grouped[:, lead:] = X
+        return grouped.reshape(n_samples, n_groups, size * n_features), None
+    valid = ~pad
+    lengths = valid.sum(axis=1)
+    n_groups = -(-int(lengths.max()) // size)
+    width = n_groups * size
+    # valid step j of sequence i goes to position width - length_i + j
+    position = (width - lengths)[:, None] + np.cumsum(valid, axis=1) - 1
+    rows, steps = np.nonzero(valid)
+    flat = np.zeros((n_samples, width, n_features), X.dtype)
+    flat[rows, position[rows, steps]] = X[rows, steps]
+    grouped = flat.reshape(n_samples, n_groups, size * n_features)
+    first_group = (width - lengths) // size  # index of each sequence's first group
+    grouped_pad = np.arange(n_groups)[None, :] < first_group[:, None]
+    return grouped, (grouped_pad if grouped_pad.any() else None)
+
+
 class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Standardize each feature of NaN-padded sequences over their valid steps.
 

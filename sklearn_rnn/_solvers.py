@@ -38,7 +38,10 @@ class TrainingHistory:
     best_loss : float
         Lowest training loss seen.
     best_validation_score : float
-        Highest validation score seen (early stopping only).
+        Validation score of the parameters with the lowest validation loss
+        (early stopping only).
+    best_validation_loss : float
+        Lowest validation loss seen (early stopping only).
     n_iter : int
         Iterations (epochs for adam and sgd) of the last fit.
     t : int
@@ -52,6 +55,7 @@ class TrainingHistory:
     validation_loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
     best_validation_score: float = -np.inf
+    best_validation_loss: float = np.inf
     n_iter: int = 0
     t: int = 0
     no_improvement_count: int = 0
@@ -151,9 +155,14 @@ class Monitor:
     """Per-iteration bookkeeping shared by every solver.
 
     Records the loss curve, prints the progress line, scores the validation set
-    when early stopping, keeps a copy of the best parameters (best validation
-    score with early stopping, else lowest training loss) and counts the
+    when early stopping, keeps a copy of the best parameters (lowest validation
+    loss with early stopping, else lowest training loss) and counts the
     iterations without an improvement of ``tol``.
+
+    With early stopping the monitored quantity is the validation loss, not the
+    score: on a small validation set the accuracy moves in steps of
+    1 / n_validation and stops "improving" long before the model does, where
+    the loss keeps measuring progress (Keras and skorch monitor it too).
 
     Parameters
     ----------
@@ -207,8 +216,9 @@ class Monitor:
                 score,
                 val_loss,
             )
-            stalled_by = score < history.best_validation_score + self.tol
-            if score > history.best_validation_score:
+            stalled_by = val_loss > history.best_validation_loss - self.tol
+            if val_loss < history.best_validation_loss:
+                history.best_validation_loss = float(val_loss)
                 history.best_validation_score = float(score)
                 self.best_theta[:] = theta
         history.no_improvement_count = (
@@ -219,7 +229,7 @@ class Monitor:
         return history.no_improvement_count > self.n_iter_no_change
 
     def stall_message(self):
-        what = "Training loss" if self.validate is None else "Validation score"
+        what = "Training loss" if self.validate is None else "Validation loss"
         return "%s did not improve more than tol=%f for %d consecutive epochs." % (
             what,
             self.tol,
@@ -246,6 +256,7 @@ def make_optimizer(estimator, n_params, dtype):
         estimator.beta_2,
         estimator.epsilon,
         dtype=dtype,
+        lr_schedule="adaptive" if estimator.learning_rate == "adaptive" else "constant",
     )
 
 
@@ -263,7 +274,7 @@ def _raise_if_not_finite_at_start(loss, grad):
 
 
 def _warn_divergence(where, early_stopping):
-    kept = "best validation score" if early_stopping else "lowest loss"
+    kept = "lowest validation loss" if early_stopping else "lowest loss"
     warnings.warn(
         f"Training diverged: the loss or its gradient became non-finite {where}. "
         f"Training stopped and the parameters with the {kept} seen were kept. "

@@ -213,3 +213,54 @@ def test_grid_search_over_cells_on_scaled_digits():
     assert len(grid.cv_results_["params"]) == 4
     assert grid.best_score_ >= 0.95
     assert grid.best_estimator_[-1].cell in ("rnn", "gru")
+
+
+# ------------------------------------------------------------------ group_steps
+def test_group_timesteps_right_aligned_with_zeros_at_the_start():
+    from sklearn_rnn._sequences import group_timesteps
+
+    X = np.arange(1.0, 8.0).reshape(1, 7, 1)  # steps 1..7, groups of 3
+    grouped, pad = group_timesteps(X, None, 3)
+    np.testing.assert_array_equal(grouped[0], [[0, 0, 1], [2, 3, 4], [5, 6, 7]])
+    assert pad is None
+    # the same sequence padded anywhere gives the same groups; shorter
+    # sequences get padding groups before their first group
+    X_pad = np.full((2, 10, 1), np.nan)
+    X_pad[0, [0, 2, 3, 5, 6, 8, 9], 0] = X[0, :, 0]
+    X_pad[1, 4:6, 0] = [8.0, 9.0]
+    grouped, pad = group_timesteps(X_pad, np.isnan(X_pad[:, :, 0]), 3)
+    np.testing.assert_array_equal(grouped[0], [[0, 0, 1], [2, 3, 4], [5, 6, 7]])
+    np.testing.assert_array_equal(pad, [[False] * 3, [True, True, False]])
+    np.testing.assert_array_equal(grouped[1, 2], [0, 8, 9])
+
+
+@pytest.mark.filterwarnings("ignore:L-BFGS-B failed to converge")
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_group_steps_reads_groups_as_steps(cell):
+    data_rng = np.random.RandomState(1)
+    X = data_rng.normal(size=(30, 12, 2))
+    y = X[:, :, 0].sum(axis=1)
+    params = dict(hidden_layer_sizes=(4,), cell=cell, solver="lbfgs", max_iter=20,
+                  random_state=0)
+    grouped = RNNRegressor(group_steps=4, **params).fit(X, y)
+    assert grouped.group_steps_ == 4 and grouped.n_features_in_ == 2
+    assert grouped.coefs_[0].shape[0] == 8  # 4 steps x 2 features per step
+    # equal to an ungrouped model fitted on the grouped sequences
+    flat = RNNRegressor(group_steps=1, **params).fit(X.reshape(30, 3, 8), y)
+    np.testing.assert_allclose(grouped.predict(X), flat.predict(X.reshape(30, 3, 8)),
+                               rtol=1e-12)
+    # padding anywhere, and another length at prediction, are fine
+    padded = np.full((30, 17, 2), np.nan)
+    padded[:, [0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 14, 15]] = X
+    np.testing.assert_allclose(grouped.predict(padded), grouped.predict(X), rtol=1e-12)
+    assert grouped.predict(X[:, :5]).shape == (30,)
+
+
+@pytest.mark.parametrize("n_timesteps, expected", [(1, 1), (40, 1), (50, 1), (51, 2),
+                                                   (150, 3), (1460, 30)])
+def test_group_steps_auto_reads_about_fifty_steps(n_timesteps, expected):
+    X = np.random.RandomState(0).normal(size=(6, n_timesteps, 1))
+    est = RNNRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=1)
+    with pytest.warns(Warning):
+        est.fit(X, np.arange(6.0))
+    assert est.group_steps_ == expected

@@ -101,7 +101,9 @@ def test_early_stopping_restores_best_validation_parameters(Estimator, solver, p
         == len(est.validation_loss_curve_)
         == est.n_iter_
     )
-    assert est.best_validation_score_ == max(est.validation_scores_)
+    best = int(np.argmin(est.validation_loss_curve_))
+    assert est.best_validation_loss_ == est.validation_loss_curve_[best]
+    assert est.best_validation_score_ == est.validation_scores_[best]
     # the parameters of the best iteration were restored
     _, val_idx = train_test_split(
         np.arange(len(y)), test_size=0.25, random_state=0,
@@ -113,11 +115,24 @@ def test_early_stopping_restores_best_validation_parameters(Estimator, solver, p
     )
 
 
-def test_early_stopping_validation_set_too_small():
-    est = RNNClassifier(**SMALL, early_stopping=True, validation_fraction=0.01)
-    with pytest.raises(ValueError, match="validation set is too small"):
-        est.fit(X[:20], Y_CLF[:20])
+def test_early_stopping_needs_a_sequence_to_train_on():
+    est = RNNRegressor(**SMALL, early_stopping=True)
+    with pytest.raises(ValueError, match="n_samples = 1 sequences, which leaves none"):
+        est.fit(X[:1], Y_REG[:1])
     assert not hasattr(est, "n_features_in_")
+
+
+def test_early_stopping_on_few_sequences_of_many_classes():
+    # 10% of 30 sequences cannot hold one of each of 6 classes: a plain split
+    y = np.repeat(np.arange(6), 5)
+    est = RNNClassifier(**SMALL, early_stopping=True, max_iter=3)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X[:30], y)
+    assert len(est.validation_scores_) == 3
+    # a single validation sequence is enough to monitor its loss
+    with pytest.warns(ConvergenceWarning):
+        est.set_params(validation_fraction=0.01).fit(X[:30], y)
+    assert len(est.validation_loss_curve_) == 3
 
 
 def test_without_early_stopping_validation_attributes_are_none():
@@ -167,8 +182,9 @@ def test_partial_fit_errors():
     n_iter = clf.n_iter_
     clf.partial_fit(X[Y_CLF == 1], Y_CLF[Y_CLF == 1])  # one class per call is fine
     assert clf.n_iter_ == n_iter + 1
-    with pytest.raises(ValueError, match="does not support early_stopping"):
-        RNNRegressor(early_stopping=True).partial_fit(X, Y_REG)
+    # as MLP: partial_fit does not early-stop, and holds nothing out
+    est = RNNRegressor(**SMALL, early_stopping=True).partial_fit(X, Y_REG)
+    assert est.validation_scores_ is None and est.t_ == len(X)
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "CG", "L-BFGS-B"])
@@ -187,7 +203,7 @@ def test_balanced_class_weight_raises_minority_recall():
     score = X_imb[:, :, 0].mean(axis=1) + 0.5 * imbalance_rng.normal(size=300)
     y_imb = (score > 0.7).astype(int)  # about 10% positives
     assert 0.05 < y_imb.mean() < 0.2
-    params = dict(**SMALL, solver="lbfgs", max_iter=200, alpha=1.0)
+    params = dict(**SMALL, cell="rnn", solver="lbfgs", max_iter=200, alpha=1.0)
     plain = RNNClassifier(**params).fit(X_imb, y_imb)
     balanced = RNNClassifier(**params, class_weight="balanced").fit(X_imb, y_imb)
     assert recall_score(y_imb, balanced.predict(X_imb)) > recall_score(
