@@ -109,20 +109,16 @@ def long_memory_task(n_samples, seed, n_timesteps=40):
 LONG_MEMORY_NOISE = 1.5
 
 
-def test_gated_cells_remember_where_elman_forgets():
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cells_remember_the_first_of_40_steps_with_the_defaults(cell, seed):
+    # 16 units and nothing else but the cell: the defaults must not stop on
+    # the plateau at loss log(2) that comes before the cell learns to remember
     X_train, y_train = long_memory_task(500, seed=0)
     X_test, y_test = long_memory_task(300, seed=1)
-    scores = {}
-    for cell in CELLS:
-        clf = RNNClassifier(
-            hidden_layer_sizes=(16,), cell=cell, learning_rate_init=0.01,
-            batch_size=32, max_iter=30, n_iter_no_change=50, random_state=0,
-        )
-        with pytest.warns(Warning):
-            clf.fit(X_train, y_train)
-        scores[cell] = clf.score(X_test, y_test)
-    assert scores["lstm"] >= 0.95 and scores["gru"] >= 0.95
-    assert scores["rnn"] < 0.8
+    clf = RNNClassifier(hidden_layer_sizes=(16,), cell=cell, random_state=seed)
+    clf.fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.95
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

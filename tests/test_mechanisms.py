@@ -1,0 +1,98 @@
+"""Tests that each fail when one training mechanism is broken by a one-line change.
+
+Each test names the mutation it was written against: sample weights dropped
+inside minibatches, the early-stopping validation loss and score ignoring
+sample weights, dropout applied at prediction time, early stopping keeping the
+last iterate instead of the best one.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, log_loss, r2_score
+from sklearn.model_selection import train_test_split
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+
+
+def data(seed=0, n_samples=120):
+    data_rng = np.random.RandomState(seed)
+    X = data_rng.normal(size=(n_samples, 6, 2))
+    y_reg = X[:, :, 0].mean(axis=1) + 0.3 * data_rng.normal(size=n_samples)
+    return X, y_reg, (y_reg > 0).astype(int), data_rng
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_zero_weight_targets_do_not_matter_inside_minibatches(Estimator, solver):
+    # mutation: sample_weight dropped from the minibatches of adam/sgd
+    X, y_reg, y_clf, data_rng = data()
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    weight = data_rng.randint(0, 3, size=len(y)).astype(float)
+    y_other = y.copy()
+    zero = weight == 0
+    y_other[zero] = (data_rng.normal(size=zero.sum()) * 5 if Estimator is RNNRegressor
+                     else 1 - y[zero])
+    params = dict(hidden_layer_sizes=(5,), solver=solver, batch_size=16,
+                  max_iter=5, tol=0, random_state=0)
+    with pytest.warns(Warning, match="Maximum iterations"):
+        a = Estimator(**params).fit(X, y, sample_weight=weight)
+    with pytest.warns(Warning, match="Maximum iterations"):
+        b = Estimator(**params).fit(X, y_other, sample_weight=weight)
+    np.testing.assert_allclose(a._theta, b._theta, rtol=1e-12, atol=1e-14)
+    # and the weights do act: the unweighted fit differs
+    with pytest.warns(Warning, match="Maximum iterations"):
+        c = Estimator(**params).fit(X, y)
+    assert np.abs(a._theta - c._theta).max() > 1e-3
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_early_stopping_restores_the_lowest_weighted_validation_loss(Estimator, solver):
+    # mutations: validation loss/score ignoring sample_weight; the last
+    # iterate kept instead of the best one
+    X, y_reg, y_clf, data_rng = data(n_samples=100)
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    weight = data_rng.uniform(0.1, 3.0, size=len(y))
+    est = Estimator(
+        hidden_layer_sizes=(24,), solver=solver, early_stopping=True,
+        validation_fraction=0.3, n_iter_no_change=5, max_iter=500, alpha=0.0,
+        learning_rate="constant",
+        learning_rate_init=0.05 if solver == "sgd" else 0.01, random_state=0,
+    ).fit(X, y, sample_weight=weight)
+    _, val = train_test_split(
+        np.arange(len(y)), test_size=0.3, random_state=0,
+        stratify=y if Estimator is RNNClassifier else None,
+    )
+    val = np.sort(val)
+    if Estimator is RNNRegressor:
+        pred = est.predict(X[val])
+        loss = np.average(0.5 * (pred - y[val]) ** 2, weights=weight[val])
+        score = r2_score(y[val], pred, sample_weight=weight[val])
+    else:
+        loss = log_loss(y[val], est.predict_proba(X[val]), sample_weight=weight[val])
+        score = accuracy_score(y[val], est.predict(X[val]), sample_weight=weight[val])
+    assert est.best_validation_loss_ == pytest.approx(loss, rel=1e-9)
+    assert est.best_validation_score_ == pytest.approx(score, rel=1e-9)
+    assert est.best_validation_loss_ == min(est.validation_loss_curve_)
+    # the best iterate is not the last one, so keeping the last would show
+    assert np.argmin(est.validation_loss_curve_) < est.n_iter_ - 1
+    assert est.validation_loss_curve_[-1] > est.best_validation_loss_
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_dropout_never_acts_at_prediction(Estimator, cell):
+    # mutation: dropout masks applied in predict/transform
+    X, y_reg, y_clf, _ = data()
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    est = Estimator(hidden_layer_sizes=(6,), cell=cell, dropout=0.5, max_iter=3,
+                    random_state=0)
+    with pytest.warns(Warning, match="Maximum iterations"):
+        est.fit(X, y)
+    plain = copy.deepcopy(est).set_params(dropout=0.0)
+    method = "predict" if Estimator is RNNRegressor else "predict_proba"
+    np.testing.assert_array_equal(getattr(est, method)(X), getattr(plain, method)(X))
+    np.testing.assert_array_equal(est.transform(X), plain.transform(X))
+    np.testing.assert_array_equal(getattr(est, method)(X), getattr(est, method)(X))
