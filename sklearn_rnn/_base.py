@@ -332,6 +332,7 @@ class BaseRNN(
             history.best_validation_score = -np.inf
             history.best_validation_loss = np.inf
         history.no_improvement_count = 0
+        history.validation_no_improvement_count = 0
         if not incremental:
             history.n_iter = 0
         monitor = Monitor(

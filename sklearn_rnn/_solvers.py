@@ -47,7 +47,11 @@ class TrainingHistory:
     t : int
         Training samples seen by the solver.
     no_improvement_count : int
-        Consecutive iterations without an improvement of ``tol``.
+        Consecutive iterations without an improvement of the training loss by
+        ``tol``.
+    validation_no_improvement_count : int
+        Iterations since the validation loss last improved by ``tol`` in which
+        the training loss did improve (early stopping only).
     """
 
     loss_curve: list = field(default_factory=list)
@@ -59,6 +63,7 @@ class TrainingHistory:
     n_iter: int = 0
     t: int = 0
     no_improvement_count: int = 0
+    validation_no_improvement_count: int = 0
 
 
 @dataclass
@@ -189,26 +194,39 @@ class Monitor:
     def end_iteration(self, theta, loss):
         """Record one iteration.
 
+        Two counters decide. The training loss's: iterations without an
+        improvement of ``tol``; it drives the learning-rate schedule and, past
+        ``n_iter_no_change``, the end of training, with or without early
+        stopping. The validation loss's, with early stopping: iterations since
+        the validation loss last improved by ``tol`` IN WHICH THE TRAINING LOSS
+        IMPROVED, i.e. progress on the training data that did not carry over.
+        Epochs on a plateau of the training loss, before the network has
+        learned anything, do not count, so early stopping never mistakes that
+        plateau for overfitting.
+
         Returns
         -------
         stalled : bool
-            True when the monitored quantity has not improved by ``tol`` for more
+            True when the training loss has not improved by ``tol`` for more
             than ``n_iter_no_change`` consecutive iterations.
+        overfitting : bool
+            True when the validation counter exceeds ``n_iter_no_change``
+            (always False without early stopping).
         """
         history = self.history
         history.n_iter += 1
         history.loss_curve.append(float(loss))
         line = "Iteration %d, loss = %.8f" % (history.n_iter, loss)
-        improved_training = loss < history.best_loss
-        if improved_training:
-            stalled_by = loss > history.best_loss - self.tol
+        improved_by_tol = loss < history.best_loss - self.tol
+        if loss < history.best_loss:
             history.best_loss = float(loss)
-        else:
-            stalled_by = True
-        if self.validate is None:
-            if improved_training:
+            if self.validate is None:
                 self.best_theta[:] = theta
-        else:
+        history.no_improvement_count = (
+            0 if improved_by_tol else history.no_improvement_count + 1
+        )
+        overfitting = False
+        if self.validate is not None:
             score, val_loss = self.validate(theta)
             history.validation_scores.append(float(score))
             history.validation_loss_curve.append(float(val_loss))
@@ -216,20 +234,23 @@ class Monitor:
                 score,
                 val_loss,
             )
-            stalled_by = val_loss > history.best_validation_loss - self.tol
+            if val_loss < history.best_validation_loss - self.tol:
+                history.validation_no_improvement_count = 0
+            elif improved_by_tol:
+                history.validation_no_improvement_count += 1
             if val_loss < history.best_validation_loss:
                 history.best_validation_loss = float(val_loss)
                 history.best_validation_score = float(score)
                 self.best_theta[:] = theta
-        history.no_improvement_count = (
-            history.no_improvement_count + 1 if stalled_by else 0
-        )
+            overfitting = (
+                history.validation_no_improvement_count > self.n_iter_no_change
+            )
         if self.verbose:
             print(line)
-        return history.no_improvement_count > self.n_iter_no_change
+        return history.no_improvement_count > self.n_iter_no_change, overfitting
 
-    def stall_message(self):
-        what = "Training loss" if self.validate is None else "Validation loss"
+    def stall_message(self, overfitting=False):
+        what = "Validation loss" if overfitting else "Training loss"
         return "%s did not improve more than tol=%f for %d consecutive epochs." % (
             what,
             self.tol,
@@ -376,10 +397,14 @@ def fit_stochastic(
             optimizer.update_params(theta, grad)
 
         monitor.history.t += n_samples
-        stalled = monitor.end_iteration(theta, epoch_loss)
+        stalled, overfitting = monitor.end_iteration(theta, epoch_loss)
         optimizer.iteration_ends(monitor.history.t)
         if incremental:
             return
+        if overfitting:
+            if monitor.verbose:
+                print(monitor.stall_message(overfitting=True) + " Stopping.")
+            break
         if stalled:
             if optimizer.trigger_stopping(monitor.stall_message(), monitor.verbose):
                 break
@@ -509,8 +534,9 @@ def fit_scipy(
 
     def on_iteration(x, loss):
         state["last_x"] = x.copy()
-        if monitor.end_iteration(x, loss) and early_stopping:
-            raise _StopTraining(monitor.stall_message(), converged=True)
+        _, overfitting = monitor.end_iteration(x, loss)
+        if overfitting:
+            raise _StopTraining(monitor.stall_message(overfitting=True), converged=True)
         if method == "TNC" and monitor.history.n_iter >= max_iter:
             raise _StopTraining(
                 f"Maximum number of iterations (max_iter={max_iter}) reached.",
