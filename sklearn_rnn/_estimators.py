@@ -176,8 +176,11 @@ _COMMON_PARAMETERS = """\
         sequences and the held-out set can hold one of each) and training
         stops when the sample-weighted validation loss (cross-entropy or
         squared error, without the L2 term) has not improved by at least
-        ``tol`` for ``n_iter_no_change`` consecutive iterations; the
-        parameters with the lowest validation loss are then restored. The
+        ``tol`` over ``n_iter_no_change`` iterations in which the training
+        loss did improve (a plateau of the training loss is not
+        overfitting); the learning-rate schedule and the convergence of the
+        training loss work as without early stopping. The parameters with the
+        lowest validation loss are then restored. The
         loss, not the score, is monitored (as Keras and skorch do): on a small
         validation set the accuracy moves in steps of 1 / n_validation and
         stops "improving" long before the model does. For the scipy methods
