@@ -50,3 +50,17 @@ def test_invscaling_and_adaptive_schedules():
 
     constant = SGDOptimizer(1, 0.1, "constant", 0.9, True, 0.5)
     assert constant.trigger_stopping("no improvement.", verbose=False) is True
+
+
+def test_adaptive_adam_divides_its_step_size_by_five():
+    opt = AdamOptimizer(2, 0.01, 0.9, 0.999, 1e-8, lr_schedule="adaptive")
+    assert opt.trigger_stopping("no improvement.", verbose=False) is False
+    assert opt.base_learning_rate == pytest.approx(0.002)
+    theta, grad = np.zeros(2), np.array([1.0, -2.0])
+    opt.update_params(theta, grad)
+    # the first bias-corrected Adam step is -lr * sign(grad), at the new rate
+    np.testing.assert_allclose(theta, [-0.002, 0.002], rtol=1e-6)
+    opt.base_learning_rate = 1e-6
+    assert opt.trigger_stopping("no improvement.", verbose=False) is True
+    constant = AdamOptimizer(2, 0.01, 0.9, 0.999, 1e-8)
+    assert constant.trigger_stopping("no improvement.", verbose=False) is True
