@@ -115,26 +115,39 @@ def test_pickle_round_trip_gives_identical_predictions(Estimator):
     assert restored._theta[0] == est._theta[0] + 1.0
 
 
+SEEDS = range(5)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_each_solver_learns_regression(solver):
+    # the median over seeds 0-4, so that no lucky seed carries the threshold
     lr = {"adam": 0.01, "sgd": 0.01}.get(solver, 0.001)
-    est = RNNRegressor(
-        **FAST, solver=solver, max_iter=300, learning_rate_init=lr
-    ).fit(X, Y_REG)
-    assert est.score(X, Y_REG) > 0.95
-    assert est.n_iter_ == len(est.loss_curve_) > 1
-    assert est.loss_curve_[-1] < est.loss_curve_[0]
-    assert est.best_loss_ == pytest.approx(min(est.loss_curve_))
+    scores = []
+    for seed in SEEDS:
+        est = RNNRegressor(
+            **{**FAST, "random_state": seed}, solver=solver, max_iter=300,
+            learning_rate_init=lr,
+        ).fit(X, Y_REG)
+        scores.append(est.score(X, Y_REG))
+        assert est.n_iter_ == len(est.loss_curve_) > 1
+        assert est.loss_curve_[-1] < est.loss_curve_[0]
+        assert est.best_loss_ == pytest.approx(min(est.loss_curve_))
+    assert np.median(scores) > 0.95
+    assert min(scores) > 0.8
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_each_solver_learns_classification(solver):
     lr = {"adam": 0.01, "sgd": 0.05}.get(solver, 0.001)
-    est = RNNClassifier(
-        **FAST, solver=solver, max_iter=300, learning_rate_init=lr, tol=0,
-        n_iter_no_change=50,
-    ).fit(X, Y_CLF)
-    assert est.score(X, Y_CLF) > 0.95
+    scores = [
+        RNNClassifier(
+            **{**FAST, "random_state": seed}, solver=solver, max_iter=300,
+            learning_rate_init=lr, tol=0, n_iter_no_change=50,
+        ).fit(X, Y_CLF).score(X, Y_CLF)
+        for seed in SEEDS
+    ]
+    assert np.median(scores) > 0.95
+    assert min(scores) > 0.8
 
 
 def test_string_labels_multiclass_and_probabilities():
