@@ -280,3 +280,45 @@ def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype):
         assert grad.dtype == precision
         grads.append(grad)
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5)
+
+
+# 'last' pooling is covered for every cell, padding, direction and dropout by
+# test_cell_gradients; mean and max pooling get the full coordinate sweep here
+GATED_GRID = list(
+    itertools.product(["mean", "max"], PADDINGS, [False, True], [False, True])
+)
+
+
+@pytest.mark.parametrize(
+    "case, pooling, padding, bidirectional, dropout",
+    [(k, *combination) for k, combination in enumerate(GATED_GRID)],
+)
+def test_gated_cell_gradients_on_every_coordinate(
+    case, pooling, padding, bidirectional, dropout
+):
+    # mean and max pooling x padding x direction x dropout, with the gated
+    # cell, the activation, the loss and the number of layers cycling over the
+    # cases, checked on EVERY coordinate of the gradient
+    # chosen so that each of them meets both values of every other factor
+    cell = ("lstm", "gru")[bidirectional ^ dropout]
+    activation = ACTIVATIONS[PADDINGS.index(padding)]
+    out_activation = OUT_ACTIVATIONS[case % len(OUT_ACTIVATIONS)]
+    layers = LAYERS[(pooling == "max") ^ bidirectional]
+    rng = np.random.RandomState(100 + case)
+    X = make_batch(rng, padding)
+    pad = np.isnan(X).all(axis=2) if padding != "none" else None
+    Y = make_targets(rng, out_activation)
+    net = Network(N_FEATURES, layers, N_OUTPUTS, activation, pooling, out_activation,
+                  cell, bidirectional)
+    masks = dropout_masks(rng, net, N_SAMPLES, 0.3, np.float64) if dropout else None
+    theta = init_params(rng, net.index, activation, cell=cell)
+    theta += 0.3 * rng.normal(size=net.n_params)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    sample_weight = rng.uniform(0.5, 2, size=N_SAMPLES)
+    loss_grad = LossGrad(net, alpha=0.1)
+    _, grad = loss_grad(theta, X_tm, pad_tm, Y, sample_weight, masks)
+    expected = numerical_gradient(
+        lambda t: loss_grad(t, X_tm, pad_tm, Y, sample_weight, masks)[0], theta
+    )
+    rel_error = np.linalg.norm(grad - expected) / np.linalg.norm(grad + expected)
+    assert rel_error < 1e-6
