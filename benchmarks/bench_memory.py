@@ -33,7 +33,8 @@ def main():
     T, F = args.timesteps, args.features
     X_train = rng.normal(size=(256, T, F))
     model = RNNRegressor(
-        hidden_layer_sizes=(32,), cell=args.cell, max_iter=1, random_state=0
+        hidden_layer_sizes=(32,), cell=args.cell, max_iter=1, group_steps=1,
+        random_state=0
     ).fit(X_train, X_train[:, -1, 0])
     print(f"{args.cell} H=32, T={T}, F={F}, float64; chunk budget "
           f"{CHUNK_BUDGET_BYTES / 2**20:.0f} MiB\n")

@@ -26,7 +26,8 @@ GRID = [  # (hidden, timesteps, features)
 
 
 def epoch_time(X, y, hidden, n_threads, epochs=2):
-    est = RNNRegressor((hidden,), batch_size=64, max_iter=epochs, tol=0, random_state=0)
+    est = RNNRegressor((hidden,), cell="rnn", batch_size=64, max_iter=epochs, tol=0,
+                       group_steps=1, random_state=0)
     with threadpool_limits(n_threads, user_api="blas"):
         start = time.perf_counter()
         est.fit(X, y)

@@ -98,7 +98,7 @@ def torch_epoch(torch, model, optimizer, X, y, generator):
 def our_fit(X, y, cell, hidden, epochs=2):
     est = RNNRegressor(
         hidden_layer_sizes=(hidden,), cell=cell, batch_size=BATCH, max_iter=epochs,
-        tol=0, random_state=0,
+        tol=0, learning_rate="constant", group_steps=1, random_state=0,
     )
     est.fit(X, y)
     return est
