@@ -148,7 +148,7 @@ def test_scaled_rnn_pipeline_on_digits_cross_validated():
     X, y = digits_as_sequences()
     pipe = make_pipeline(
         SequenceScaler(),
-        RNNClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.01, max_iter=60, random_state=0),
+        RNNClassifier(max_iter=15, random_state=0),  # the defaults, fewer epochs
     )
     scores = cross_val_score(
         pipe, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0)
@@ -199,7 +199,8 @@ def test_grid_search_over_cells_on_scaled_digits():
     X, y = digits_as_sequences()
     pipe = make_pipeline(
         SequenceScaler(),
-        RNNClassifier(learning_rate_init=0.01, max_iter=25, random_state=0),
+        RNNClassifier(learning_rate_init=0.01, batch_size=200, max_iter=25,
+                      random_state=0),
     )
     grid = GridSearchCV(
         pipe,
