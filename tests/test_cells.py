@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, pad_sequences
 
@@ -50,7 +51,7 @@ def test_parameter_shapes_and_views():
         hidden_layer_sizes=(5, 3), cell="gru", bidirectional=True, max_iter=2,
         random_state=0,
     )
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         est.fit(X, Y_REG)
     assert [c.shape for c in est.coefs_] == [(2, 2, 15), (2, 10, 9), (6, 1)]
     assert [r.shape for r in est.recurrent_coefs_] == [(2, 5, 15), (2, 3, 9)]
@@ -60,7 +61,7 @@ def test_parameter_shapes_and_views():
     for view in est.coefs_ + est.recurrent_coefs_ + est.intercepts_:
         assert np.shares_memory(view, est._theta)
     lstm = RNNRegressor(hidden_layer_sizes=(4,), cell="lstm", max_iter=1)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         lstm.set_params(learning_rate_init=1e-300).fit(X, Y_REG)
     assert lstm.recurrent_intercepts_ is None
     np.testing.assert_allclose(lstm.intercepts_[0][4:8], 1.0)  # forget-gate bias
@@ -73,11 +74,11 @@ def test_dropout_is_training_only_and_reproducible(cell):
         hidden_layer_sizes=(6,), cell=cell, dropout=0.3, max_iter=5,
         learning_rate_init=0.01,
     )
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         a = RNNRegressor(**params, random_state=0).fit(X, Y_REG)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         b = RNNRegressor(**params, random_state=0).fit(X, Y_REG)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         no_dropout = RNNRegressor(**{**params, "dropout": 0.0}, random_state=0).fit(
             X, Y_REG
         )

@@ -10,6 +10,7 @@ import copy
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss, r2_score
 from sklearn.model_selection import train_test_split
 
@@ -36,13 +37,13 @@ def test_zero_weight_targets_do_not_matter_inside_minibatches(Estimator, solver)
                      else 1 - y[zero])
     params = dict(hidden_layer_sizes=(5,), solver=solver, batch_size=16,
                   max_iter=5, tol=0, random_state=0)
-    with pytest.warns(Warning, match="Maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         a = Estimator(**params).fit(X, y, sample_weight=weight)
-    with pytest.warns(Warning, match="Maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         b = Estimator(**params).fit(X, y_other, sample_weight=weight)
     np.testing.assert_allclose(a._theta, b._theta, rtol=1e-12, atol=1e-14)
     # and the weights do act: the unweighted fit differs
-    with pytest.warns(Warning, match="Maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         c = Estimator(**params).fit(X, y)
     assert np.abs(a._theta - c._theta).max() > 1e-3
 
@@ -89,7 +90,7 @@ def test_dropout_never_acts_at_prediction(Estimator, cell):
     y = y_reg if Estimator is RNNRegressor else y_clf
     est = Estimator(hidden_layer_sizes=(6,), cell=cell, dropout=0.5, max_iter=3,
                     random_state=0)
-    with pytest.warns(Warning, match="Maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         est.fit(X, y)
     plain = copy.deepcopy(est).set_params(dropout=0.0)
     method = "predict" if Estimator is RNNRegressor else "predict_proba"

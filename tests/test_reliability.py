@@ -6,10 +6,12 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
+import distributed
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io as sio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
@@ -236,7 +238,6 @@ def test_pickle_and_joblib_round_trips(tmp_path):
 
 
 def test_skops_needs_only_the_package_types():
-    sio = pytest.importorskip("skops.io")
     for est in fitted_models():
         data = sio.dumps(est)
         untrusted = sio.get_untrusted_types(data=data)
@@ -273,7 +274,6 @@ def test_fitted_state_holds_no_functions():
 
 # ------------------------------------------------------------- dask.distributed
 def test_grid_search_and_cross_val_on_a_dask_cluster():
-    distributed = pytest.importorskip("distributed")
     from threadpoolctl import threadpool_info
 
     with distributed.LocalCluster(

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import sklearn_rnn._resources as resources
@@ -39,7 +40,7 @@ def test_float32_gradient_matches_float64(cell):
 def test_float32_input_gives_float32_outputs(Estimator):
     y = Y_REG if Estimator is RNNRegressor else Y_CLF
     est = Estimator(hidden_layer_sizes=(6,), cell="gru", max_iter=5, random_state=0)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         est.fit(X.astype(np.float32), y)
     assert est._theta.dtype == np.float32
     assert all(c.dtype == np.float32 for c in est.coefs_)
@@ -113,7 +114,7 @@ def check_fit_and_predict_restore_threads():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("sklearn_rnn._base.limit_blas_threads", recording)
         est = RNNRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
-        with pytest.warns(Warning):
+        with pytest.warns(ConvergenceWarning):
             est.fit(X, Y_REG)
         est.predict(X)
     assert seen and all(n == 1 for n in seen)  # small products: one thread

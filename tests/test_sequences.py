@@ -3,6 +3,7 @@ transform in pipelines."""
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
@@ -262,6 +263,6 @@ def test_group_steps_reads_groups_as_steps(cell):
 def test_group_steps_auto_reads_about_fifty_steps(n_timesteps, expected):
     X = np.random.RandomState(0).normal(size=(6, n_timesteps, 1))
     est = RNNRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=1)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         est.fit(X, np.arange(6.0))
     assert est.group_steps_ == expected
