@@ -174,13 +174,23 @@ class AdamOptimizer(BaseOptimizer):
 
     def _get_update(self, grad):
         self.t += 1
+        # MLP's Adam arithmetic, operation for operation, in two scratch
+        # vectors instead of seven temporaries
+        update, scratch = np.empty_like(self.m), np.empty_like(self.m)
         self.m *= self.beta_1
-        self.m += (1 - self.beta_1) * grad
+        np.multiply(grad, 1 - self.beta_1, out=scratch)
+        self.m += scratch
         self.v *= self.beta_2
-        self.v += (1 - self.beta_2) * grad * grad
+        np.multiply(grad, 1 - self.beta_2, out=scratch)
+        scratch *= grad
+        self.v += scratch
         self.learning_rate = (
             self.base_learning_rate
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        return -self.learning_rate * self.m / (np.sqrt(self.v) + self.epsilon)
+        np.multiply(self.m, -self.learning_rate, out=update)
+        np.sqrt(self.v, out=scratch)
+        scratch += self.epsilon
+        update /= scratch
+        return update
