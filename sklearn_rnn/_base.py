@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -15,9 +16,10 @@ from sklearn.base import (
     _fit_context,
 )
 from scipy.optimize import OptimizeResult
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
@@ -77,7 +79,8 @@ class BaseRNN(
         "cell": [StrOptions(set(CELLS))],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        # 'logistic' is MLP's name for 'sigmoid'
+        "activation": [StrOptions({*ACTIVATIONS, "logistic"})],
         "pooling": [StrOptions(set(POOLINGS))],
         "solver": [
             StrOptions({*STOCHASTIC_SOLVERS, *SOLVER_ALIASES, *SCIPY_METHODS})
@@ -103,7 +106,10 @@ class BaseRNN(
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "group_steps": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -208,6 +214,11 @@ class BaseRNN(
         return tuple(int(size) for size in sizes)
 
     @property
+    def _activation(self):
+        """The activation's engine name: MLP's 'logistic' is 'sigmoid'."""
+        return "sigmoid" if self.activation == "logistic" else self.activation
+
+    @property
     def _scipy_method(self):
         """scipy's name of the solver, or None for the stochastic solvers."""
         if self.solver in STOCHASTIC_SOLVERS:
@@ -221,6 +232,16 @@ class BaseRNN(
                 f"{self.solver!r} is not stochastic."
             )
         return True
+
+    def _validate_params_again(self):
+        """Validate the parameters on every ``partial_fit`` call.
+
+        scikit-learn's ``_fit_context`` validates them only on the first call
+        (MLP then accepts e.g. ``set_params(learning_rate_init=-5)`` silently);
+        a negative step size would climb the loss, so we check every call.
+        """
+        if hasattr(self, "_theta"):
+            self._validate_params()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -259,7 +280,8 @@ class BaseRNN(
     def _fit_unprotected(self, X, y, sample_weight, incremental, classes):
         fitted = hasattr(self, "_theta")
         first_call = not (fitted and incremental)
-        # as MLP: partial_fit trains on all it is given, without early stopping
+        # partial_fit trains on all it is given, without early stopping (older
+        # MLPs did too; scikit-learn 1.9 raises, which fails the stock checks)
         early_stopping = self.early_stopping and not incremental
         previous_net = getattr(self, "_net", None)
         hidden_layer_sizes = self._hidden_layer_sizes()
@@ -289,7 +311,7 @@ class BaseRNN(
             n_features=group_steps * self.n_features_in_,
             hidden_layer_sizes=hidden_layer_sizes,
             n_outputs=self.n_outputs_,
-            activation=self.activation,
+            activation=self._activation,
             pooling=self.pooling,
             out_activation=self.out_activation_,
             cell=self.cell,
@@ -314,7 +336,7 @@ class BaseRNN(
             theta = self._theta.astype(dtype, copy=True)
             history = copy.deepcopy(self._history)
         else:
-            theta = init_params(rng, net.index, self.activation, dtype, self.cell)
+            theta = init_params(rng, net.index, net.activation, dtype, self.cell)
             history = TrainingHistory()
 
         X_tm, pad_tm = to_time_major(X, pad, dtype)
@@ -353,7 +375,12 @@ class BaseRNN(
             )
         else:
             batch_size = full_batch
-        with limit_blas_threads(blas_threads_for(net, batch_size)):
+        # A diverging run overflows inside the engine; the solvers detect the
+        # non-finite loss or gradient and say so with one ConvergenceWarning,
+        # so NumPy's own RuntimeWarnings would only repeat it.
+        with limit_blas_threads(blas_threads_for(net, batch_size)), np.errstate(
+            over="ignore", invalid="ignore", divide="ignore"
+        ):
             optimize_result = self._train(
                 net, theta, data, loss_grad, monitor, rng, batch_size, incremental
             )
@@ -367,7 +394,9 @@ class BaseRNN(
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.loss_curve_ = history.loss_curve
-        self.best_loss_ = history.best_loss
+        # as MLP: with early stopping the validation loss decides, and
+        # best_validation_loss_ / best_validation_score_ report it
+        self.best_loss_ = None if early_stopping else history.best_loss
         if method is None and history.loss_curve:
             # as MLP: the last epoch's loss (no extra pass over the data)
             self.loss_ = history.loss_curve[-1]
@@ -478,7 +507,12 @@ class BaseRNN(
             raw = predict_raw(net, theta, validation.X, validation.pad)
             per_sample, _ = loss_function(raw, validation.Y)
             loss = np.average(per_sample, weights=validation.sample_weight)
-            return self._score_raw(raw, validation.Y, validation.sample_weight), loss
+            with warnings.catch_warnings():
+                # R² of one held-out sequence is undefined (NaN); the loss,
+                # which early stopping monitors, is not
+                warnings.simplefilter("ignore", UndefinedMetricWarning)
+                score = self._score_raw(raw, validation.Y, validation.sample_weight)
+            return score, loss
 
         return validate
 

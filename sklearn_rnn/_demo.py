@@ -1,11 +1,12 @@
 """The package's main job: classify handwritten digits read as sequences.
 
-Run it with ``python -m sklearn_rnn``.
+Run it with ``python -m sklearn_rnn`` (``--help`` lists the options).
 """
 
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import argparse
 import time
 
 import numpy as np
@@ -31,8 +32,21 @@ def images_as_sequences(X):
     return np.asarray(X, dtype=float).reshape(-1, 8, 8) / 16.0
 
 
-def main(n_splits=5, random_state=0):
+def main(n_splits=5, random_state=0, cell="gru", max_iter=20, hidden_units=64):
     """Cross-validate an RNN pipeline on scikit-learn's digits and print the scores.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of cross-validation folds.
+    random_state : int, default=0
+        Seeds the folds and the networks.
+    cell : {'gru', 'lstm', 'rnn'}, default='gru'
+        The recurrent cell.
+    max_iter : int, default=20
+        Epochs per fit (the estimator's default is 500; 20 keep the run short).
+    hidden_units : int, default=64
+        Units of the one recurrent layer.
 
     Returns
     -------
@@ -46,9 +60,14 @@ def main(n_splits=5, random_state=0):
     )
     pipeline = make_pipeline(
         FunctionTransformer(images_as_sequences),
-        # the defaults (a GRU of 64 units, Adam), with fewer epochs than the
-        # default 500 so that the whole run takes seconds
-        RNNClassifier(max_iter=20, random_state=random_state),
+        # by default the estimator's defaults (a GRU of 64 units, Adam), with
+        # fewer epochs than the default 500 so that the whole run takes seconds
+        RNNClassifier(
+            **({} if cell == "gru" else {"cell": cell}),
+            **({} if hidden_units == 64 else {"hidden_layer_sizes": (hidden_units,)}),
+            max_iter=max_iter,
+            random_state=random_state,
+        ),
     )
     print(f"pipeline: {pipeline}")
     print(f"{n_splits}-fold stratified cross-validation:")
@@ -77,3 +96,49 @@ def main(n_splits=5, random_state=0):
         f"({elapsed:.1f} s in all)"
     )
     return scores
+
+
+def command_line(argv=None):
+    """``python -m sklearn_rnn [options]``: parse the options and run :func:`main`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_rnn",
+        description=(
+            "Cross-validate make_pipeline(<rows as timesteps>, RNNClassifier(...)) "
+            "on scikit-learn's handwritten digits, read as sequences of 8 rows "
+            "(timesteps) of 8 pixels (features), and print each fold's epochs, "
+            "loss and accuracy."
+        ),
+    )
+    parser.add_argument(
+        "--cell", choices=["gru", "lstm", "rnn"], default="gru",
+        help="the recurrent cell (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hidden-units", type=int, default=64,
+        help="units of the recurrent layer (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-iter", type=int, default=20,
+        help="epochs per fit (default: %(default)s; the estimator's own is 500)",
+    )
+    parser.add_argument(
+        "--folds", type=int, default=5,
+        help="cross-validation folds (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--random-state", type=int, default=0,
+        help="seed of the folds and the networks (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    for name in ("hidden_units", "max_iter"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.folds < 2:
+        parser.error("--folds must be at least 2")
+    return main(
+        n_splits=args.folds,
+        random_state=args.random_state,
+        cell=args.cell,
+        max_iter=args.max_iter,
+        hidden_units=args.hidden_units,
+    )

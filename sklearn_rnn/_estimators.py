@@ -5,7 +5,7 @@
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
@@ -23,15 +23,16 @@ _COMMON_PARAMETERS = """\
         layer; the output sequence of each layer is the input sequence of the
         next. An int means one layer.
 
-    activation : {'tanh', 'sigmoid', 'relu', 'identity'}, default='tanh'
+    activation : {'tanh', 'sigmoid', 'logistic', 'relu', 'identity'}, \
+            default='tanh'
         Activation σ of the recurrence: of h_t = σ(x_t W + h_{t-1} R + b) for
         the Elman cell, of the candidate and cell output for the LSTM and of
         the new state for the GRU (their gates are always sigmoid; 'tanh'
         gives PyTorch's cells).
 
         - 'tanh', the hyperbolic tan function, returns f(x) = tanh(x).
-        - 'sigmoid', the logistic sigmoid function, returns
-          f(x) = 1 / (1 + exp(-x)).
+        - 'sigmoid' or 'logistic' (MLP's name; the same function), the
+          logistic sigmoid function, returns f(x) = 1 / (1 + exp(-x)).
         - 'relu', the rectified linear unit function, returns f(x) = max(0, x).
         - 'identity', no-op activation, a linear recurrence, returns f(x) = x.
 
@@ -185,7 +186,7 @@ _COMMON_PARAMETERS = """\
         validation set the accuracy moves in steps of 1 / n_validation and
         stops "improving" long before the model does. For the scipy methods
         the validation set is scored from scipy's per-iteration callback.
-        ``partial_fit`` trains without early stopping (as MLP does). With an
+        ``partial_fit`` trains without early stopping (older MLPs did too). With an
         int ``random_state`` the held-out indices are those of
         ``train_test_split(np.arange(n_samples),
         test_size=ceil(validation_fraction * n_samples),
@@ -207,12 +208,13 @@ _COMMON_PARAMETERS = """\
     epsilon : float, default=1e-8
         Value for numerical stability in adam. Only used when solver='adam'.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Maximum number of iterations to not meet ``tol`` improvement of the
         training loss, and with early stopping also of the validation loss
         (counting only the iterations in which the training loss improved).
         Used by 'sgd' and 'adam', and by the scipy methods when early
-        stopping.
+        stopping. ``np.inf`` never stops (nor lowers an 'adaptive' learning
+        rate) for lack of improvement, as in MLP.
 
     max_fun : int, default=15000
         Only used by the scipy methods. Maximum number of loss function calls.
@@ -258,8 +260,11 @@ _COMMON_ATTRIBUTES = """\
         ``loss_curve_``, as in MLP), for the scipy methods the objective at the
         final parameters on the whole training set.
 
-    best_loss_ : float
-        The minimum loss reached by the solver throughout fitting.
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting. If
+        ``early_stopping=True``, this attribute is set to None (as in MLP);
+        refer to ``best_validation_loss_`` and ``best_validation_score_``
+        instead.
 
     loss_curve_ : list of shape (`n_iter_`,)
         The loss at the end of each training iteration (for 'adam' and 'sgd'
@@ -417,18 +422,26 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     A stack of recurrent layers (Elman, LSTM or GRU cells, optionally
     bidirectional) reads each sequence; a linear output
     layer reads the pooled state of the last layer. Trained on the squared
-    error by backpropagation through time with Adam, SGD or L-BFGS.
+    error (or the Poisson deviance) by backpropagation through time with
+    Adam, SGD or L-BFGS.
 
     Parameters
     ----------
 %(parameters)s
+
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss function, as in MLPRegressor: 'squared_error' is the half
+        squared error with a linear output; 'poisson' is the half Poisson
+        deviance with a log link (the output is exp of the linear output
+        layer, so predictions are positive) and requires ``y >= 0``.
 
     Attributes
     ----------
 %(attributes)s
 
     out_activation_ : str
-        Name of the output activation function, always 'identity'.
+        Name of the output activation function: 'identity', or 'exp' for
+        ``loss='poisson'``.
 
     See Also
     --------
@@ -441,7 +454,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 %(notes)s
 
     The loss of one sequence is the half squared error summed over outputs,
-    ``0.5 * sum_k (y_k - yhat_k) ** 2`` (for one output, MLPRegressor's loss).
+    ``0.5 * sum_k (y_k - yhat_k) ** 2`` (for one output, MLPRegressor's loss),
+    or with ``loss='poisson'`` the half Poisson deviance summed over outputs,
+    ``sum_k y_k log(y_k / yhat_k) - y_k + yhat_k`` with ``yhat = exp(z)``.
 
     References
     ----------
@@ -478,6 +493,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(64,),
@@ -510,6 +530,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         max_fun=15000,
         clip_norm=5.0,
         group_steps="auto",
+        loss="squared_error",
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -542,11 +563,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             clip_norm=clip_norm,
             group_steps=group_steps,
         )
+        self.loss = loss
 
     def _validate_targets(self, y, reset, classes=None):
         y = check_array(
             y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y", allow_nd=True
         )
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson "
+                f"regression (loss='poisson'); the smallest is {float(y.min())!r}."
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim not in (1, 2):
@@ -557,7 +584,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Y = y.reshape(len(y), -1)
         if reset:
             self.n_outputs_ = Y.shape[1]
-            self.out_activation_ = "identity"
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but {type(self).__name__} was fitted "
@@ -566,9 +593,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return Y
 
     def _score_raw(self, raw, Y, sample_weight):
-        return r2_score(Y, raw, sample_weight=sample_weight)
+        y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
+        return r2_score(Y, y_pred, sample_weight=sample_weight)
 
     @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch of the stochastic solver over (X, y).
 
@@ -587,8 +616,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self : object
             The updated estimator.
         """
-        if not hasattr(self, "_theta"):
-            self._validate_params()
+        self._validate_params_again()
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
@@ -606,12 +634,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        y_pred = self._forward(X)
+        raw = self._forward(X)  # checks that the model is fitted
+        y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        # the Poisson deviance is defined for y >= 0 only
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
 
@@ -782,11 +813,22 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                     f"partial_fit, was: {self.classes_!r}."
                 )
         if reset:
-            if classes is not None:
-                classes = np.unique(classes)
-                binarizer = LabelBinarizer().fit(classes)
+            multilabel = type_of_target(y) == "multilabel-indicator"
+            if classes is not None and not multilabel:
+                binarizer = LabelBinarizer().fit(np.unique(classes))
             else:
+                # an indicator matrix names its labels 0 .. n_labels - 1 (as
+                # MLP, the binarizer learns them from y; classes must agree)
                 binarizer = LabelBinarizer().fit(y)
+                if classes is not None and not np.array_equal(
+                    np.unique(classes), binarizer.classes_
+                ):
+                    raise ValueError(
+                        f"`y` has classes not in `classes`: y is a multilabel "
+                        f"indicator matrix of {len(binarizer.classes_)} labels, "
+                        f"{binarizer.classes_.tolist()}, but classes is "
+                        f"{np.unique(classes).tolist()}."
+                    )
             if binarizer.y_type_ != "multilabel-indicator" and len(
                 binarizer.classes_
             ) < 2:
@@ -908,6 +950,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return float(np.average(correct, weights=sample_weight))
 
     @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch of the stochastic solver over (X, y).
 
@@ -931,8 +974,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self : object
             The updated estimator.
         """
+        self._validate_params_again()
         if not hasattr(self, "_theta"):
-            self._validate_params()
             if classes is None and type_of_target(y) != "multilabel-indicator":
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."

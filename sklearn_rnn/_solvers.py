@@ -304,6 +304,11 @@ def _warn_divergence(where, early_stopping):
     )
 
 
+def _warn_interrupted():
+    # MLP's message: Ctrl-C ends training and keeps what was learned so far
+    warnings.warn("Training interrupted by user.")
+
+
 def clip_gradient(grad, clip_norm):
     """Rescale ``grad`` in place so that its Euclidean norm is at most ``clip_norm``.
 
@@ -372,49 +377,52 @@ def fit_stochastic(
     # the minibatches' inputs are gathered into one reused array: a new one
     # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
     workspace = Workspace()
-    for _ in range(1 if incremental else max_iter):
-        if shuffle:
-            rng.shuffle(sample_idx)
-        epoch_loss = 0.0
-        for batch_slice in batches(n_samples, batch_size):
-            batch = data.take(
-                sample_idx[batch_slice] if shuffle else batch_slice, workspace
-            )
-            masks = None if make_masks is None else make_masks(batch.n_samples)
-            loss, grad = batch.loss_grad(loss_grad, theta, masks)
-            if first_step:
-                _raise_if_not_finite_at_start(loss, grad)
-                first_step = False
-            if not _is_finite(loss, grad):
-                theta[:] = monitor.best_theta
-                _warn_divergence(
-                    f"in iteration {monitor.history.n_iter + 1}", early_stopping
+    try:
+        for _ in range(1 if incremental else max_iter):
+            if shuffle:
+                rng.shuffle(sample_idx)
+            epoch_loss = 0.0
+            for batch_slice in batches(n_samples, batch_size):
+                batch = data.take(
+                    sample_idx[batch_slice] if shuffle else batch_slice, workspace
                 )
-                return
-            clip_gradient(grad, clip_norm)
-            # the epoch loss is the weighted mean of the minibatch objectives
-            epoch_loss += loss * batch.weight_sum / total_weight
-            optimizer.update_params(theta, grad)
+                masks = None if make_masks is None else make_masks(batch.n_samples)
+                loss, grad = batch.loss_grad(loss_grad, theta, masks)
+                if first_step:
+                    _raise_if_not_finite_at_start(loss, grad)
+                    first_step = False
+                if not _is_finite(loss, grad):
+                    theta[:] = monitor.best_theta
+                    _warn_divergence(
+                        f"in iteration {monitor.history.n_iter + 1}", early_stopping
+                    )
+                    return
+                clip_gradient(grad, clip_norm)
+                # the epoch loss is the weighted mean of the minibatch objectives
+                epoch_loss += loss * batch.weight_sum / total_weight
+                optimizer.update_params(theta, grad)
 
-        monitor.history.t += n_samples
-        stalled, overfitting = monitor.end_iteration(theta, epoch_loss)
-        optimizer.iteration_ends(monitor.history.t)
-        if incremental:
-            return
-        if overfitting:
-            if monitor.verbose:
-                print(monitor.stall_message(overfitting=True) + " Stopping.")
-            break
-        if stalled:
-            if optimizer.trigger_stopping(monitor.stall_message(), monitor.verbose):
+            monitor.history.t += n_samples
+            stalled, overfitting = monitor.end_iteration(theta, epoch_loss)
+            optimizer.iteration_ends(monitor.history.t)
+            if incremental:
+                return
+            if overfitting:
+                if monitor.verbose:
+                    print(monitor.stall_message(overfitting=True) + " Stopping.")
                 break
-            monitor.history.no_improvement_count = 0
-    else:
-        warnings.warn(
-            "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-            "optimization hasn't converged yet." % max_iter,
-            ConvergenceWarning,
-        )
+            if stalled:
+                if optimizer.trigger_stopping(monitor.stall_message(), monitor.verbose):
+                    break
+                monitor.history.no_improvement_count = 0
+        else:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                "optimization hasn't converged yet." % max_iter,
+                ConvergenceWarning,
+            )
+    except KeyboardInterrupt:
+        _warn_interrupted()
     if early_stopping:
         theta[:] = monitor.best_theta
 
@@ -576,13 +584,18 @@ def fit_scipy(
                 options=scipy_options(method, max_iter, max_fun, tol),
                 **extra,
             )
-    except _StopTraining as stop:
-        x = monitor.best_theta if stop.converged else state["last_x"]
+    except (_StopTraining, KeyboardInterrupt) as stop:
+        converged = getattr(stop, "converged", False)
+        if isinstance(stop, KeyboardInterrupt):
+            _warn_interrupted()
+            stop = "Training interrupted by user."
+        # the last completed iterate (the best one when that ends training)
+        x = monitor.best_theta if converged else state["last_x"]
         result = scipy.optimize.OptimizeResult(
             x=np.asarray(x, dtype=np.float64),
             fun=data.loss(loss_grad, x.astype(dtype)),
-            success=stop.converged,
-            status=0 if stop.converged else 1,
+            success=converged,
+            status=0 if converged else 1,
             message=str(stop),
             nit=monitor.history.n_iter,
             nfev=state["n_evals"],

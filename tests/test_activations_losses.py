@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit, softmax
 from sklearn.metrics import log_loss as sk_log_loss
+from sklearn.metrics import mean_poisson_deviance
 
 from sklearn_rnn._activations import (
     ACTIVATIONS,
@@ -81,6 +82,9 @@ def test_loss_gradient_is_output_minus_target(out_activation):
         Y = rng.normal(size=(6, 3))
     elif out_activation == "logistic":
         Y = (rng.uniform(size=(6, 3)) > 0.5).astype(float)
+    elif out_activation == "exp":  # Poisson counts, zeros included
+        Y = rng.poisson(1.5, size=(6, 3)).astype(float)
+        assert (Y == 0).any()
     else:
         Y = np.eye(3)[rng.randint(3, size=6)]
     per_sample, d_raw = LOSS_FUNCTIONS[out_activation](raw, Y)
@@ -108,6 +112,16 @@ def test_losses_match_their_definitions():
     np.testing.assert_allclose(per_sample, expected)
     per_sample, _ = LOSS_FUNCTIONS["identity"](raw, Y)
     np.testing.assert_allclose(per_sample, 0.5 * ((raw - Y) ** 2).sum(axis=1))
+    counts = rng.poisson(2.0, size=(50, 1)).astype(float)
+    raw = rng.normal(size=(50, 1))
+    per_sample, _ = LOSS_FUNCTIONS["exp"](raw, counts)
+    # scikit-learn's Poisson deviance is twice ours (MLPRegressor's half deviance)
+    assert per_sample.mean() == pytest.approx(
+        0.5 * mean_poisson_deviance(counts[:, 0], np.exp(raw[:, 0])), rel=1e-12
+    )
+    assert LOSS_FUNCTIONS["exp"](np.log(counts + 1.0), counts + 1.0)[0] == (
+        pytest.approx(np.zeros(50), abs=1e-12)
+    )
 
 
 def test_cross_entropy_is_finite_for_extreme_logits():

@@ -15,7 +15,8 @@ from sklearn_rnn._bptt import (
 from sklearn_rnn._params import init_params
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "identity"]
-OUT_ACTIVATIONS = ["identity", "logistic", "softmax"]  # squared, binary, softmax CE
+# squared error, binary and softmax cross-entropy, Poisson deviance (log link)
+OUT_ACTIVATIONS = ["identity", "logistic", "softmax", "exp"]
 POOLINGS = ["last", "mean", "max"]
 PADDINGS = ["none", "pre", "post", "mid"]
 LAYERS = [(4,), (4, 3)]
@@ -42,6 +43,8 @@ def make_targets(rng, out_activation, n_samples=N_SAMPLES):
         return rng.normal(size=(n_samples, N_OUTPUTS))
     if out_activation == "logistic":
         return (rng.uniform(size=(n_samples, N_OUTPUTS)) > 0.5).astype(float)
+    if out_activation == "exp":
+        return rng.poisson(1.5, size=(n_samples, N_OUTPUTS)).astype(float)
     return np.eye(N_OUTPUTS)[rng.randint(N_OUTPUTS, size=n_samples)]
 
 

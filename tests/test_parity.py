@@ -126,8 +126,13 @@ def torch_loss(module, net, V, c, sequences, Y, sample_weight):
         per_sample = torch.nn.functional.binary_cross_entropy_with_logits(
             raw, Y, reduction="none"
         ).sum(dim=1)
-    else:
+    elif net.out_activation == "softmax":
         per_sample = -(Y * torch.log_softmax(raw, dim=1)).sum(dim=1)
+    else:  # half Poisson deviance, log link: exp(z) - y z + the constant y log y - y
+        per_sample = (
+            torch.nn.functional.poisson_nll_loss(raw, Y, reduction="none")
+            + torch.special.xlogy(Y, Y) - Y
+        ).sum(dim=1)
     weights = torch.from_numpy(sample_weight)
     return (per_sample * weights).sum() / weights.sum()
 
@@ -139,7 +144,7 @@ def torch_loss(module, net, V, c, sequences, Y, sample_weight):
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("n_layers", [1, 2])
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
-@pytest.mark.parametrize("out_activation", ["identity", "logistic", "softmax"])
+@pytest.mark.parametrize("out_activation", ["identity", "logistic", "softmax", "exp"])
 def test_loss_and_gradient_on_padded_batches_equal_pytorch_autograd(
     cell, activation, bidirectional, n_layers, pooling, out_activation
 ):
@@ -170,6 +175,8 @@ def test_loss_and_gradient_on_padded_batches_equal_pytorch_autograd(
         Y = data_rng.normal(size=(n_samples, n_outputs))
     elif out_activation == "logistic":
         Y = data_rng.randint(0, 2, size=(n_samples, n_outputs)).astype(float)
+    elif out_activation == "exp":
+        Y = data_rng.poisson(1.5, size=(n_samples, n_outputs)).astype(float)
     else:
         Y = np.eye(n_outputs)[data_rng.randint(0, n_outputs, size=n_samples)]
     sample_weight = data_rng.uniform(0.5, 2.0, size=n_samples)
