@@ -3,6 +3,7 @@
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._base import TRUSTED_TYPES
 from ._estimators import RNNClassifier, RNNRegressor
 from ._sequences import SequenceScaler, make_windows, pad_sequences, sequence_lengths
 
@@ -12,6 +13,7 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "SequenceScaler",
+    "TRUSTED_TYPES",
     "make_windows",
     "pad_sequences",
     "sequence_lengths",

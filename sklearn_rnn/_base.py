@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import dataclasses
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -41,6 +42,7 @@ from ._resources import (
     chunk_size,
     limit_blas_threads,
 )
+from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._solvers import (
     Batch,
     SCIPY_METHODS,
@@ -57,6 +59,15 @@ from ._sequences import group_timesteps, resolve_group_steps
 from ._validation import check_sample_weight, check_sequences
 
 POOLINGS = ("last", "mean", "max")
+OPTIMIZER_CLASSES = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
+OPTIMIZER_NAMES = {cls: name for name, cls in OPTIMIZER_CLASSES.items()}
+# What skops.io must trust to load a fitted model of this package: the public
+# classes only (the engine's helpers are stored as plain dicts).
+TRUSTED_TYPES = [
+    "sklearn_rnn._estimators.RNNClassifier",
+    "sklearn_rnn._estimators.RNNRegressor",
+    "sklearn_rnn._sequences.SequenceScaler",
+]
 # batch_size='auto': Keras' default batch, where MLP's 200 gives the 40-300
 # sequences of typical time-series data sets one or two updates per epoch
 AUTO_BATCH_SIZE = 32
@@ -547,7 +558,10 @@ class BaseRNN(
         )
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: BaseEstimator returns the live __dict__ itself, which the
+        # edits below must not touch (pickling once removed coefs_ from the
+        # pickled model)
+        state = dict(super().__getstate__())
         # scipy's result is stored as a plain dict, without hess_inv (a scipy
         # operator or a dense n_params x n_params matrix), so a persisted model
         # holds only arrays, numbers, strings, plain containers and this
@@ -566,9 +580,32 @@ class BaseRNN(
             "recurrent_intercepts_",
         ):
             state.pop(name, None)
+        # the engine's helper objects travel as plain dicts, so that skops.io
+        # needs to trust only the public estimator classes (TRUSTED_TYPES)
+        if "_net" in state:
+            state["_net"] = dataclasses.asdict(state["_net"])
+        if "_history" in state:
+            state["_history"] = dataclasses.asdict(state["_history"])
+        if "_optimizer" in state:
+            optimizer = state["_optimizer"]
+            state["_optimizer"] = {
+                "solver": OPTIMIZER_NAMES[type(optimizer)],
+                **vars(optimizer),
+            }
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("_net"), dict):
+            state["_net"] = Network(**state["_net"])
+        if isinstance(state.get("_history"), dict):
+            state["_history"] = TrainingHistory(**state["_history"])
+        if isinstance(state.get("_optimizer"), dict):
+            attributes = dict(state["_optimizer"])
+            optimizer_class = OPTIMIZER_CLASSES[attributes.pop("solver")]
+            optimizer = optimizer_class.__new__(optimizer_class)
+            vars(optimizer).update(attributes)
+            state["_optimizer"] = optimizer
         super().__setstate__(state)
         if isinstance(state.get("optimize_result_"), dict):
             self.optimize_result_ = OptimizeResult(state["optimize_result_"])
