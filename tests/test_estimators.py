@@ -214,16 +214,6 @@ def test_integer_sample_weight_equals_repeated_sequences():
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_verbose_prints_one_line_per_iteration(solver, capsys):
-    est = fitted(RNNRegressor, solver, max_iter=5, verbose=True, tol=0)
-    lines = [
-        line for line in capsys.readouterr().out.splitlines() if "Iteration" in line
-    ]
-    assert len(lines) == est.n_iter_
-    assert lines[0].startswith("Iteration 1, loss = ")
-
-
-@pytest.mark.parametrize("solver", SOLVERS)
 def test_warm_start_continues_from_previous_fit(solver):
     est = fitted(RNNRegressor, solver, max_iter=5, warm_start=True)
     first_loss = est.loss_

@@ -1,0 +1,47 @@
+"""What the README promises about the package itself: its dependencies and its
+command line (``python -m sklearn_rnn``)."""
+
+import importlib.metadata
+import re
+import subprocess
+import sys
+
+from sklearn_rnn._demo import command_line
+
+
+def test_runtime_dependencies_are_numpy_scipy_and_scikit_learn_only():
+    requirements = importlib.metadata.requires("sklearn_rnn")
+    runtime = {
+        re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
+        for requirement in requirements
+        if "extra ==" not in requirement
+    }
+    assert runtime == {"numpy", "scipy", "scikit-learn"}
+    extras = " ".join(r for r in requirements if "extra ==" in r)
+    assert "torch==2.13.0" in extras  # pinned: an unpinned torch pulls CUDA
+
+
+def test_command_line_help_describes_the_demo_and_runs_nothing():
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_rnn", "--help"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m sklearn_rnn")
+    for option in ("--cell", "--hidden-units", "--max-iter", "--folds"):
+        assert option in result.stdout
+    assert "fold 1" not in result.stdout  # the demo did not run
+    bad = subprocess.run(
+        [sys.executable, "-m", "sklearn_rnn", "--cell", "transformer"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_command_line_options_reach_the_demo(capsys):
+    scores = command_line(["--cell", "lstm", "--max-iter", "3", "--folds", "2",
+                           "--hidden-units", "16"])
+    out = capsys.readouterr().out
+    assert "cell='lstm'" in out and "hidden_layer_sizes=(16,)" in out
+    assert out.count("epochs, final loss") == 2
+    assert len(scores) == 2 and scores.min() > 0.3  # 10 classes: chance is 0.1
