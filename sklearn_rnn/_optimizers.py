@@ -53,7 +53,8 @@ class BaseOptimizer:
         """Decide whether to stop after the loss stopped improving.
 
         With the 'adaptive' schedule the step size is divided by 5 instead,
-        until it falls below 1e-6.
+        until it falls below 1e-6 (the training loop also stops when a
+        lowered step size brings no improvement, see ``fit_stochastic``).
 
         Returns
         -------

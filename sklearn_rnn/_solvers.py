@@ -341,7 +341,8 @@ def fit_stochastic(
     """Minibatch training with a stochastic optimizer, updating ``theta`` in place.
 
     Each iteration is one epoch over ``data``. Training stops when the monitored
-    quantity stalls (the optimizer may lower its learning rate instead), after
+    quantity stalls (the optimizer may lower its learning rate instead, once
+    per stall, until a lowered rate brings no improvement either), after
     ``max_iter`` epochs (ConvergenceWarning), or when the loss or gradient
     becomes non-finite (the best parameters are restored, ConvergenceWarning).
     With early stopping the parameters of the best validation score are restored
@@ -377,6 +378,9 @@ def fit_stochastic(
     # the minibatches' inputs are gathered into one reused array: a new one
     # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
     workspace = Workspace()
+    # True from an 'adaptive' reduction of the learning rate until an epoch
+    # improves the loss by tol: a second stall in that state ends training
+    lowered_without_gain = False
     try:
         for _ in range(1 if incremental else max_iter):
             if shuffle:
@@ -407,13 +411,22 @@ def fit_stochastic(
             optimizer.iteration_ends(monitor.history.t)
             if incremental:
                 return
+            if monitor.history.no_improvement_count == 0:  # improved by tol
+                lowered_without_gain = False
             if overfitting:
                 if monitor.verbose:
                     print(monitor.stall_message(overfitting=True) + " Stopping.")
                 break
             if stalled:
-                if optimizer.trigger_stopping(monitor.stall_message(), monitor.verbose):
+                message = monitor.stall_message()
+                if lowered_without_gain:
+                    if monitor.verbose:
+                        print(message + " The lowered learning rate did not help "
+                              "either. Stopping.")
                     break
+                if optimizer.trigger_stopping(message, monitor.verbose):
+                    break
+                lowered_without_gain = True
                 monitor.history.no_improvement_count = 0
         else:
             warnings.warn(

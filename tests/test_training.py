@@ -299,3 +299,28 @@ def test_verbose_prints_one_line_per_iteration(solver, early_stopping, capsys):
     if early_stopping:
         pattern += r", validation score = -?\d+\.\d+, validation loss = \d+\.\d+"
     assert re.fullmatch(pattern, lines[0])
+
+
+def test_a_lowered_rate_that_brings_nothing_ends_training(capsys):
+    # 'adaptive': a stall lowers the rate; an improvement afterwards re-arms
+    # it; a second stall with no improvement since the last lowering stops
+    data_rng = np.random.RandomState(0)
+    X_noisy = data_rng.normal(size=(120, 8, 2))
+    y = np.sin(X_noisy[:, :, 0].sum(axis=1)) + 0.3 * data_rng.normal(size=120)
+    est = RNNRegressor(hidden_layer_sizes=(8,), random_state=1, verbose=True)
+    est.fit(X_noisy, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].endswith("did not help either. Stopping.")
+    epochs = [i for i, line in enumerate(lines) if line.startswith("Iteration")]
+    lowered = [
+        sum(e < i for e in epochs)  # the epoch after which the rate was lowered
+        for i, line in enumerate(lines)
+        if "Setting learning rate" in line
+    ]
+    assert len(lowered) == 2  # the first lowering helped, the second did not
+    curve = est.loss_curve_
+    assert est.n_iter_ == len(curve) < est.max_iter
+    # the first lowering was followed by an improvement of tol ...
+    assert min(curve[lowered[0] : lowered[1]]) < min(curve[: lowered[0]]) - est.tol
+    # ... the second by none
+    assert min(curve[lowered[1] :]) >= min(curve[: lowered[1]]) - est.tol
