@@ -5,13 +5,20 @@
 
 from ._base import TRUSTED_TYPES
 from ._estimators import RNNClassifier, RNNRegressor
-from ._sequences import SequenceScaler, make_windows, pad_sequences, sequence_lengths
+from ._sequences import (
+    SequenceReshaper,
+    SequenceScaler,
+    make_windows,
+    pad_sequences,
+    sequence_lengths,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "RNNClassifier",
     "RNNRegressor",
+    "SequenceReshaper",
     "SequenceScaler",
     "TRUSTED_TYPES",
     "make_windows",

@@ -8,6 +8,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._validation import FLOAT_DTYPES
@@ -204,7 +206,53 @@ def group_timesteps(X, pad, size):
     return grouped, (grouped_pad if grouped_pad.any() else None)
 
 
-class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class _SequenceOutputMixin:
+    """``set_output`` for transformers whose output may be 3D sequences.
+
+    pandas and polars hold 2D tables: a 2D output becomes the configured
+    container as in scikit-learn, a 3D output (sequences) stays a NumPy array,
+    so that ``Pipeline.set_output(transform="pandas")`` works on a sequence
+    pipeline. Subclasses call :meth:`_wrap_output` at the end of ``transform``.
+    """
+
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform`` and ``fit_transform``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            Container of 2D outputs: "default" is the NumPy array, "pandas" a
+            DataFrame, "polars" a polars DataFrame; None leaves the
+            configuration unchanged. 3D outputs (sequences) are always NumPy
+            arrays: a data frame cannot hold them.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        if transform is None:
+            return self
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+    def _wrap_output(self, result, original_input):
+        container = _get_output_config("transform", self)["dense"]
+        if container == "default" or result.ndim != 2:
+            return result
+        return ADAPTERS_MANAGER.adapters[container].create_container(
+            result, original_input, columns=self.get_feature_names_out
+        )
+
+
+class SequenceScaler(
+    _SequenceOutputMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    BaseEstimator,
+    auto_wrap_output_keys=None,
+):
     """Standardize each feature of NaN-padded sequences over their valid steps.
 
     The mean and standard deviation of each feature are those of all the
@@ -356,14 +404,16 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_scaled : ndarray of the same shape as X
-            A new array.
+            A new array; for 2D input, the container chosen by
+            :meth:`set_output` (3D sequences always stay an array).
         """
         check_is_fitted(self)
+        X_input = X
         X, is_3d = self._validate(X, reset=False)
         X_scaled = X - self.mean_ if self.with_mean else X.copy()
         if self.with_std:
             X_scaled /= self.scale_
-        return X_scaled if is_3d else X_scaled[:, 0, :]
+        return self._wrap_output(X_scaled if is_3d else X_scaled[:, 0, :], X_input)
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`.
@@ -390,6 +440,255 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.input_tags.three_d_array = True
+        return tags
+
+
+class SequenceReshaper(_SequenceOutputMixin, TransformerMixin, BaseEstimator,
+                       auto_wrap_output_keys=None):
+    """Turn flat rows or channels-first arrays into channels-last sequences.
+
+    Tools that take only 2D X (``BaggingClassifier``, imbalanced-learn's
+    samplers, ``permutation_importance``, sktime's and aeon's wrappers of
+    scikit-learn estimators) can hold a recurrent pipeline when X is flattened
+    to (n_samples, n_timesteps * n_features) and the pipeline's first step
+    turns rows back into sequences: ``make_pipeline(SequenceReshaper(
+    n_features=F), RNNClassifier())``. With ``layout='channels_first'`` it
+    also reads aeon's and sktime's (n_samples, n_channels, n_timesteps)
+    arrays, and their flattened rows, which our estimators would otherwise
+    read as n_channels steps of n_timesteps features. NaN padding is kept.
+
+    Parameters
+    ----------
+    n_features : int, default=None
+        Features per timestep of a flat row; one of ``n_features`` and
+        ``n_timesteps`` is enough for 2D input. With neither, 2D input passes
+        through unchanged (our estimators read it as sequences of one step).
+    n_timesteps : int, default=None
+        Timesteps per flat row.
+    layout : {'channels_last', 'channels_first'}, default='channels_last'
+        How the input holds its values. 'channels_last': a flat row is
+        ``[x_1, x_2, ..., x_T]`` with each ``x_t`` of n_features values (our
+        own flattening, ``X.reshape(n, -1)``), and 3D input is already
+        (n, T, F). 'channels_first': a flat row is ``[channel_1, ...,
+        channel_F]`` with each channel a series of T values, and 3D input is
+        (n, F, T), as aeon, sktime and PyTorch's Conv1d hold series.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns of 2D input, or the size of the last axis of 3D
+        input, seen in ``fit``.
+    input_shape_ : tuple of int
+        The shape of one sample seen in ``fit`` (what ``inverse_transform``
+        returns to).
+    n_timesteps_out_, n_features_out_ : int
+        The shape of one output sequence.
+
+    See Also
+    --------
+    SequenceScaler : Standardize the features of sequences.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import SequenceReshaper
+    >>> flat = np.arange(12.0).reshape(2, 6)  # 2 rows of 3 steps x 2 features
+    >>> SequenceReshaper(n_features=2).fit_transform(flat)[0]
+    array([[0., 1.],
+           [2., 3.],
+           [4., 5.]])
+    >>> aeon_like = np.arange(12.0).reshape(2, 2, 3)  # (n, channels, T)
+    >>> SequenceReshaper(layout="channels_first").fit_transform(aeon_like)[0]
+    array([[0., 3.],
+           [1., 4.],
+           [2., 5.]])
+    """
+
+    _parameter_constraints: dict = {
+        "n_features": [Interval(Integral, 1, None, closed="left"), None],
+        "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
+        "layout": [StrOptions({"channels_last", "channels_first"})],
+    }
+
+    def __init__(self, *, n_features=None, n_timesteps=None, layout="channels_last"):
+        self.n_features = n_features
+        self.n_timesteps = n_timesteps
+        self.layout = layout
+
+    def _output_shape(self, sample_shape):
+        """(n_timesteps, n_features) of one output sequence, or None (2D passes)."""
+        if len(sample_shape) == 2:
+            first, second = sample_shape
+            n_timesteps, n_features = (
+                (second, first) if self.layout == "channels_first" else sample_shape
+            )
+            self._check_declared(n_timesteps, n_features, sample_shape)
+            return n_timesteps, n_features
+        (n_columns,) = sample_shape
+        if self.n_features is None and self.n_timesteps is None:
+            if self.layout == "channels_first":
+                raise ValueError(
+                    "layout='channels_first' on 2D X needs n_features (the number "
+                    "of channels) or n_timesteps to cut each row."
+                )
+            return None
+        size = self.n_features if self.n_features is not None else self.n_timesteps
+        if n_columns % size:
+            name = "n_features" if self.n_features is not None else "n_timesteps"
+            raise ValueError(
+                f"X has {n_columns} columns, which is not a multiple of "
+                f"{name}={size}: the rows cannot be cut into sequences."
+            )
+        if self.n_features is not None:
+            n_timesteps, n_features = n_columns // self.n_features, self.n_features
+        else:
+            n_timesteps, n_features = self.n_timesteps, n_columns // self.n_timesteps
+        self._check_declared(n_timesteps, n_features, sample_shape)
+        return n_timesteps, n_features
+
+    def _check_declared(self, n_timesteps, n_features, sample_shape):
+        for name, declared, actual in [
+            ("n_features", self.n_features, n_features),
+            ("n_timesteps", self.n_timesteps, n_timesteps),
+        ]:
+            if declared is not None and declared != actual:
+                raise ValueError(
+                    f"{name}={declared}, but X's samples of shape {sample_shape} "
+                    f"hold {actual} with layout={self.layout!r}."
+                )
+
+    def _validate(self, X, reset):
+        if getattr(X, "ndim", None) is None:
+            X = np.asarray(X)
+        if X.ndim == 3:
+            X = check_array(
+                X, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
+                estimator=self,
+            )
+            if reset:
+                self.n_features_in_ = X.shape[2]
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            return X
+        return validate_data(
+            self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+        )
+
+    def fit(self, X, y=None):
+        """Check the parameters against the shape of X's samples.
+
+        The transformer is stateless: ``transform`` works unfitted too;
+        ``fit`` checks early that X can be cut as asked and records its
+        samples' shape for ``inverse_transform``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns) or \
+                (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features, n_timesteps)
+            Flat rows, or sequences in ``layout``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        X = self._validate(X, reset=True)
+        self.input_shape_ = X.shape[1:]
+        out = self._output_shape(self.input_shape_)
+        self.n_timesteps_out_, self.n_features_out_ = (
+            (1, X.shape[1]) if out is None else out
+        )
+        return self
+
+    def transform(self, X):
+        """Reshape X into sequences (n_samples, n_timesteps, n_features).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_columns) or \
+                (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features, n_timesteps)
+            Flat rows, or sequences in ``layout``; after ``fit``, samples
+            of the shape seen there.
+
+        Returns
+        -------
+        sequences : ndarray of shape (n_samples, n_timesteps_out_, \
+                n_features_out_), or X unchanged for 2D input with neither
+                ``n_features`` nor ``n_timesteps``
+        """
+        # stateless: fit only checks the parameters early and records the
+        # input shape for inverse_transform
+        self._validate_params()
+        X_input = X
+        X = self._validate(X, reset=False)
+        if hasattr(self, "input_shape_") and X.shape[1:] != self.input_shape_:
+            raise ValueError(
+                f"X's samples have shape {X.shape[1:]}, but {type(self).__name__} "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        out = self._output_shape(X.shape[1:])
+        if out is None:
+            return self._wrap_output(X, X_input)
+        n_timesteps, n_features = out
+        if self.layout == "channels_first":
+            X = X.reshape(len(X), n_features, n_timesteps).transpose(0, 2, 1)
+        return np.ascontiguousarray(X.reshape(len(X), n_timesteps, n_features))
+
+    def inverse_transform(self, X):
+        """Turn sequences back into the layout seen in ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps_out_, n_features_out_)
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, *input_shape_)
+        """
+        check_is_fitted(self)
+        X = np.asarray(X)
+        if X.ndim == 2 and len(self.input_shape_) == 1:
+            return X.copy()  # 2D passed through transform unchanged
+        expected = (self.n_timesteps_out_, self.n_features_out_)
+        if X.ndim != 3 or X.shape[1:] != expected:
+            raise ValueError(
+                f"inverse_transform expects sequences of shape (n_samples, "
+                f"{expected[0]}, {expected[1]}); got X of shape {X.shape}."
+            )
+        if self.layout == "channels_first":
+            X = X.transpose(0, 2, 1)
+        return np.ascontiguousarray(X).reshape((len(X),) + tuple(self.input_shape_))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns (2D output only: the input's own).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        if len(self.input_shape_) != 1 or self._output_shape(self.input_shape_):
+            raise AttributeError(
+                "get_feature_names_out is only defined when 2D X passes through "
+                "unchanged; sequences have no column names."
+            )
+        from sklearn.utils.validation import _check_feature_names_in
+
+        return _check_feature_names_in(self, input_features)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        tags.requires_fit = False
         return tags
 
 

@@ -13,10 +13,12 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceScaler
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceReshaper, SequenceScaler
 
 # What users type: the bare defaults.
-ESTIMATORS_AS_TYPED = [RNNRegressor(), RNNClassifier(), SequenceScaler()]
+ESTIMATORS_AS_TYPED = [
+    RNNRegressor(), RNNClassifier(), SequenceScaler(), SequenceReshaper()
+]
 # Every solver x cell, and the other options, at a small size (8 units, 100
 # iterations) so that the whole matrix fits the suite's time budget; the
 # matrix at the default size is run by benchmarks/check_as_typed.py.
@@ -50,6 +52,8 @@ ESTIMATORS_SMALL = [
     RNNClassifier(**SMALL, solver="lbfgs", class_weight="balanced"),
     RNNRegressor(hidden_layer_sizes=(6, 4), pooling="mean", solver="lbfgs", max_iter=100),
     SequenceScaler(with_mean=False),
+    SequenceReshaper(n_features=1),  # every column one step
+    SequenceReshaper(n_timesteps=1, layout="channels_first"),
 ]
 ESTIMATORS = ESTIMATORS_AS_TYPED + ESTIMATORS_SMALL
 
