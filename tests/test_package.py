@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from sklearn_rnn._demo import command_line
 
 
@@ -31,11 +33,17 @@ def test_command_line_help_describes_the_demo_and_runs_nothing():
     for option in ("--cell", "--hidden-units", "--max-iter", "--folds"):
         assert option in result.stdout
     assert "fold 1" not in result.stdout  # the demo did not run
-    bad = subprocess.run(
-        [sys.executable, "-m", "sklearn_rnn", "--cell", "transformer"],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_command_line_refuses_bad_options(capsys):
+    for argv in (["--cell", "transformer"], ["--folds", "1"], ["--max-iter", "0"]):
+        with pytest.raises(SystemExit) as exit_info:
+            command_line(argv)
+        assert exit_info.value.code == 2
+    errors = capsys.readouterr().err
+    assert "invalid choice: 'transformer'" in errors
+    assert "--folds must be at least 2" in errors
+    assert "--max-iter must be at least 1" in errors
 
 
 def test_command_line_options_reach_the_demo(capsys):
