@@ -616,8 +616,8 @@ class SequenceReshaper(_SequenceOutputMixin, TransformerMixin, BaseEstimator,
 
         Returns
         -------
-        sequences : ndarray of shape (n_samples, n_timesteps_out_, \
-                n_features_out_), or X unchanged for 2D input with neither
+        sequences : ndarray of shape (n_samples, `n_timesteps_out_`, \
+                `n_features_out_`), or X unchanged for 2D input with neither
                 ``n_features`` nor ``n_timesteps``
         """
         # stateless: fit only checks the parameters early and records the
@@ -643,11 +643,11 @@ class SequenceReshaper(_SequenceOutputMixin, TransformerMixin, BaseEstimator,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps_out_, n_features_out_)
+        X : array-like of shape (n_samples, `n_timesteps_out_`, `n_features_out_`)
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, *input_shape_)
+        X_original : ndarray of shape (n_samples,) + `input_shape_`
         """
         check_is_fitted(self)
         X = np.asarray(X)

@@ -304,6 +304,9 @@ def _warn_divergence(where, early_stopping):
     )
 
 
+LOWERED_RATE_DID_NOT_HELP = "The lowered learning rate did not help either. Stopping."
+
+
 def _warn_interrupted():
     # MLP's message: Ctrl-C ends training and keeps what was learned so far
     warnings.warn("Training interrupted by user.")
@@ -397,9 +400,8 @@ def fit_stochastic(
                     first_step = False
                 if not _is_finite(loss, grad):
                     theta[:] = monitor.best_theta
-                    _warn_divergence(
-                        f"in iteration {monitor.history.n_iter + 1}", early_stopping
-                    )
+                    where = f"in iteration {monitor.history.n_iter + 1}"
+                    _warn_divergence(where, early_stopping)
                     return
                 clip_gradient(grad, clip_norm)
                 # the epoch loss is the weighted mean of the minibatch objectives
@@ -421,8 +423,7 @@ def fit_stochastic(
                 message = monitor.stall_message()
                 if lowered_without_gain:
                     if monitor.verbose:
-                        print(message + " The lowered learning rate did not help "
-                              "either. Stopping.")
+                        print(f"{message} {LOWERED_RATE_DID_NOT_HELP}")
                     break
                 if optimizer.trigger_stopping(message, monitor.verbose):
                     break
