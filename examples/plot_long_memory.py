@@ -4,10 +4,18 @@ Elman, LSTM and GRU cells on a long-memory task
 =====================================================
 
 The label of each sequence is the sign of its first step; the 39 steps that
-follow are noise, and a second feature marks the step to remember. The Elman
-cell's state is overwritten by the noise, while the gates of the LSTM and GRU
-learn to keep the first value. We train an :class:`~sklearn_rnn.RNNClassifier`
-with each ``cell`` and plot the training loss and the test accuracy.
+follow are noise, and a second feature marks the step to remember. The gates
+of the LSTM and GRU can hold the first value over the noise; the Elman cell's
+state is rewritten at every step. We train an
+:class:`~sklearn_rnn.RNNClassifier` with each ``cell`` for 30 epochs, with five
+seeds each (one seed is luck, not evidence), and plot the test accuracy of
+every seed and the training loss of the first.
+
+In this run the GRU learns the task with every seed and the LSTM with four of
+five, while the Elman cell stays near chance for four seeds and solves it for
+one: it can carry the value, but its gradient rarely finds how. With the
+estimator's own defaults (up to 500 epochs and a learning rate lowered on
+plateaus) the LSTM and GRU reach 1.0 with every seed (a test of the suite).
 """
 
 # %%
@@ -38,28 +46,33 @@ X_test, y_test = long_memory_task(300, seed=1)
 
 # %%
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
-for cell in ["rnn", "lstm", "gru"]:
-    clf = RNNClassifier(
-        hidden_layer_sizes=(16,),
-        cell=cell,
-        learning_rate_init=0.01,
-        batch_size=32,
-        max_iter=30,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X_train, y_train)
-    accuracy = clf.score(X_test, y_test)
-    print(f"{cell}: test accuracy {accuracy:.3f}")
-    ax_loss.plot(clf.loss_curve_, label=cell)
-    ax_acc.bar(cell, accuracy)
+seeds = range(5)
+for position, cell in enumerate(["rnn", "lstm", "gru"]):
+    accuracies = []
+    for seed in seeds:
+        clf = RNNClassifier(
+            hidden_layer_sizes=(16,),
+            cell=cell,
+            learning_rate_init=0.01,
+            batch_size=32,
+            max_iter=30,
+            random_state=seed,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X_train, y_train)
+        accuracies.append(clf.score(X_test, y_test))
+        if seed == 0:
+            ax_loss.plot(clf.loss_curve_, label=cell)
+    print(f"{cell}: test accuracy per seed {np.round(accuracies, 3).tolist()}")
+    ax_acc.scatter(np.full(len(accuracies), position), accuracies, label=cell)
 ax_loss.set_xlabel("epoch")
-ax_loss.set_ylabel("training loss")
+ax_loss.set_ylabel("training loss (seed 0)")
 ax_loss.legend()
-ax_acc.set_ylim(0, 1)
+ax_acc.set_xticks(range(3), ["rnn", "lstm", "gru"])
+ax_acc.set_ylim(0, 1.05)
 ax_acc.axhline(0.5, color="k", lw=0.8, ls="--")
-ax_acc.set_ylabel("test accuracy (0.5 = chance)")
+ax_acc.set_ylabel("test accuracy, seeds 0-4 (0.5 = chance)")
 fig.suptitle("Remembering the first of 40 steps")
 fig.tight_layout()
 plt.show()
