@@ -42,7 +42,8 @@ ESTIMATORS_SMALL = [
             # Newton-CG's Hessian products come from differences of gradients;
             # with strong regularisation the problem is well conditioned and
             # the solution reproducible to the 1e-7 the weight check asks for
-            dict(solver="Newton-CG", cell="rnn", alpha=3.0, tol=1e-10, max_fun=2000),
+            dict(solver="Newton-CG", cell="rnn", alpha=3.0, tol=1e-10, max_fun=2000,
+                 max_iter=40),
             dict(solver="lbfgs", bidirectional=True),
             dict(solver="CG", cell="lstm", bidirectional=True, pooling="mean",
                  max_iter=40),
