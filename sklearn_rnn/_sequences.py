@@ -10,7 +10,12 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._validation import FLOAT_DTYPES
 
@@ -680,8 +685,6 @@ class SequenceReshaper(_SequenceOutputMixin, TransformerMixin, BaseEstimator,
                 "get_feature_names_out is only defined when 2D X passes through "
                 "unchanged; sequences have no column names."
             )
-        from sklearn.utils.validation import _check_feature_names_in
-
         return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
