@@ -66,6 +66,7 @@ OPTIMIZER_NAMES = {cls: name for name, cls in OPTIMIZER_CLASSES.items()}
 TRUSTED_TYPES = [
     "sklearn_rnn._estimators.RNNClassifier",
     "sklearn_rnn._estimators.RNNRegressor",
+    "sklearn_rnn._sequences.SequenceReshaper",
     "sklearn_rnn._sequences.SequenceScaler",
 ]
 # batch_size='auto': Keras' default batch, where MLP's 200 gives the 40-300

@@ -19,7 +19,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.preprocessing import LabelBinarizer
 
-from sklearn_rnn import TRUSTED_TYPES, RNNClassifier, RNNRegressor, SequenceScaler
+from sklearn_rnn import (
+    TRUSTED_TYPES,
+    RNNClassifier,
+    RNNRegressor,
+    SequenceReshaper,
+    SequenceScaler,
+)
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(40, 6, 2))
@@ -246,12 +252,17 @@ def test_skops_needs_only_the_public_classes():
                 clone_state(loaded).partial_fit(X, y)._theta,
                 clone_state(est).partial_fit(X, y)._theta,
             )
-    scaler = SequenceScaler().fit(X)
-    data = sio.dumps(scaler)
-    assert set(sio.get_untrusted_types(data=data)) <= set(TRUSTED_TYPES)
-    np.testing.assert_array_equal(
-        sio.loads(data, trusted=TRUSTED_TYPES).transform(X), scaler.transform(X)
-    )
+    flat = X.reshape(len(X), -1)
+    for transformer, data_in in [
+        (SequenceScaler().fit(X), X),
+        (SequenceReshaper(n_features=X.shape[2]).fit(flat), flat),
+    ]:
+        data = sio.dumps(transformer)
+        assert set(sio.get_untrusted_types(data=data)) <= set(TRUSTED_TYPES)
+        np.testing.assert_array_equal(
+            sio.loads(data, trusted=TRUSTED_TYPES).transform(data_in),
+            transformer.transform(data_in),
+        )
 
 
 def clone_state(est):
