@@ -58,7 +58,7 @@ from ._solvers import (
 from ._sequences import group_timesteps, resolve_group_steps
 from ._validation import check_sample_weight, check_sequences
 
-POOLINGS = ("last", "mean", "max")
+POOLINGS = ("last", "mean", "max")  # or None: an output at every step
 OPTIMIZER_CLASSES = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
 OPTIMIZER_NAMES = {cls: name for name, cls in OPTIMIZER_CLASSES.items()}
 # What skops.io must trust to load a fitted model of this package: the public
@@ -93,7 +93,7 @@ class BaseRNN(
         "dropout": [Interval(Real, 0, 1, closed="left")],
         # 'logistic' is MLP's name for 'sigmoid'
         "activation": [StrOptions({*ACTIVATIONS, "logistic"})],
-        "pooling": [StrOptions(set(POOLINGS))],
+        "pooling": [StrOptions(set(POOLINGS)), None],
         "solver": [
             StrOptions({*STOCHASTIC_SOLVERS, *SOLVER_ALIASES, *SCIPY_METHODS})
         ],
@@ -212,6 +212,90 @@ class BaseRNN(
         """Labels to stratify the validation split by, or None."""
         return None
 
+    def _missing_targets(self, y_steps, valid):
+        """Where a per-step target is missing, (n_samples, n_timesteps) of bool.
+
+        Only regressors have missing targets (NaN); see RNNRegressor.
+        """
+        return np.zeros(valid.shape, dtype=bool)
+
+    @abstractmethod
+    def _predict_from_raw(self, raw):
+        """``predict``'s result from raw outputs of shape (n_rows, n_outputs)."""
+
+    # ------------------------------------------------------- per-step targets
+    def _step_targets(self, y, valid):
+        """Read ``y`` as one target per timestep (``pooling=None``, 3D X).
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_timesteps) or (n_samples, \
+                n_timesteps, n_outputs)
+            Any value at padding steps (ignored).
+        valid : ndarray of shape (n_samples, n_timesteps) of bool
+            False at the padding steps of X.
+
+        Returns
+        -------
+        y_steps : ndarray of shape (n_samples, n_timesteps[, n_outputs])
+        targeted : ndarray of shape (n_samples, n_timesteps) of bool
+            The valid steps that have a target.
+        """
+        y_steps = np.asarray(y)
+        n_samples, n_timesteps = valid.shape
+        if y_steps.ndim not in (2, 3) or y_steps.shape[:2] != valid.shape:
+            raise ValueError(
+                "With pooling=None, y needs a target at every timestep of X: shape "
+                f"(n_samples, n_timesteps) = ({n_samples}, {n_timesteps}), or "
+                f"({n_samples}, {n_timesteps}, n_outputs); got shape "
+                f"{y_steps.shape}."
+            )
+        targeted = valid & ~self._missing_targets(y_steps, valid)
+        if not targeted.any():
+            raise ValueError(
+                "y has no target at any valid timestep of X: every valid step's "
+                "target is missing."
+            )
+        return y_steps, targeted
+
+    def _encode_step_targets(self, y, sample_weight, pad, first_call, classes,
+                             incremental, dtype):
+        """Encoded per-step targets and step weights for 3D X (``pooling=None``).
+
+        The targeted steps are encoded as rows by ``_validate_targets`` (so
+        classes, multilabel and checks are those of one output per sequence)
+        and put back in place; padding and untargeted steps get weight 0.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_timesteps, n_outputs)
+            0 where a step has no target.
+        step_weight : ndarray of shape (n_samples, n_timesteps)
+        """
+        n_samples, n_timesteps = pad.shape
+        y_steps, targeted = self._step_targets(y, ~pad)
+        Y_rows = self._validate_targets(
+            y_steps[targeted], reset=first_call, classes=classes
+        )
+        sample_weight = check_sample_weight(
+            sample_weight, n_samples, dtype, n_timesteps=n_timesteps
+        )
+        if sample_weight is not None:
+            if sample_weight.ndim == 1:
+                sample_weight = sample_weight[:, None]
+            sample_weight = np.broadcast_to(sample_weight, pad.shape)[targeted]
+        weight_rows = self._training_sample_weight(Y_rows, sample_weight, incremental)
+        step_weight = np.zeros(pad.shape, dtype)
+        step_weight[targeted] = 1 if weight_rows is None else weight_rows
+        if not step_weight.any():
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number at a "
+                "timestep that has a target."
+            )
+        Y = np.zeros(pad.shape + (Y_rows.shape[1],), dtype)
+        Y[targeted] = Y_rows
+        return Y, step_weight
+
     # --------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -298,26 +382,52 @@ class BaseRNN(
         previous_net = getattr(self, "_net", None)
         hidden_layer_sizes = self._hidden_layer_sizes()
 
-        X, pad = check_sequences(self, X, reset=first_call)
-        if first_call:
-            group_steps = resolve_group_steps(self.group_steps, X.shape[1])
-        else:
+        X, pad, ndim = check_sequences(self, X, reset=first_call, return_ndim=True)
+        per_step = self.pooling is None
+        if not first_call:
             group_steps = self.group_steps_
+        elif per_step:
+            if self.group_steps not in ("auto", 1):
+                raise ValueError(
+                    f"group_steps={self.group_steps} reads {self.group_steps} "
+                    "timesteps as one, with one output for all of them; "
+                    "pooling=None gives an output at every timestep and needs "
+                    "group_steps=1 (which 'auto' is with pooling=None)."
+                )
+            group_steps = 1
+        else:
+            group_steps = resolve_group_steps(self.group_steps, X.shape[1])
         X, pad = group_timesteps(X, pad, group_steps)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        Y = self._validate_targets(y, reset=first_call, classes=classes)
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(
-                "Found input variables with inconsistent numbers of samples: X "
-                f"has {X.shape[0]} sequences, y has {Y.shape[0]}."
-            )
         dtype = X.dtype
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
-        sample_weight = self._training_sample_weight(Y, sample_weight, incremental)
+        if per_step and ndim == 3:
+            if pad is None:
+                pad = np.zeros(X.shape[:2], dtype=bool)
+            Y, sample_weight = self._encode_step_targets(
+                y, sample_weight, pad, first_call, classes, incremental, dtype
+            )
+            if not pad.any():
+                pad = None
+        else:
+            Y = self._validate_targets(y, reset=first_call, classes=classes)
+            if Y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    "Found input variables with inconsistent numbers of samples: "
+                    f"X has {X.shape[0]} sequences, y has {Y.shape[0]}."
+                )
+            sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
+            sample_weight = self._training_sample_weight(Y, sample_weight, incremental)
+            if per_step:  # tabular X: sequences of one step, one target each
+                Y = Y[:, None, :]
+                sample_weight = (
+                    np.ones((X.shape[0], 1), dtype)
+                    if sample_weight is None
+                    else sample_weight[:, None]
+                )
 
         net = Network(
             n_features=group_steps * self.n_features_in_,
@@ -494,7 +604,8 @@ class BaseRNN(
         split_random_state = (
             self.random_state if isinstance(self.random_state, Integral) else rng
         )
-        stratify = self._stratify_labels(data.Y)
+        # per-step targets: a plain split of the sequences
+        stratify = None if data.Y.ndim == 3 else self._stratify_labels(data.Y)
         if stratify is not None:
             _, counts = np.unique(stratify, return_counts=True)
             if n_validation < counts.size or counts.min() < 2:
@@ -517,13 +628,18 @@ class BaseRNN(
 
         def validate(theta):
             raw = predict_raw(net, theta, validation.X, validation.pad)
-            per_sample, _ = loss_function(raw, validation.Y)
-            loss = np.average(per_sample, weights=validation.sample_weight)
+            Y, weights = validation.Y, validation.sample_weight
+            if net.per_step:  # the targeted steps as rows
+                targeted = weights > 0
+                raw = raw.transpose(1, 0, 2)[targeted]
+                Y, weights = Y[targeted], weights[targeted]
+            per_sample, _ = loss_function(raw, Y)
+            loss = np.average(per_sample, weights=weights)
             with warnings.catch_warnings():
                 # R² of one held-out sequence is undefined (NaN); the loss,
                 # which early stopping monitors, is not
                 warnings.simplefilter("ignore", UndefinedMetricWarning)
-                score = self._score_raw(raw, validation.Y, validation.sample_weight)
+                score = self._score_raw(raw, Y, weights)
             return score, loss
 
         return validate
@@ -621,6 +737,15 @@ class BaseRNN(
         a time, so the activations held never exceed the memory budget of
         ``sklearn_rnn._resources`` whatever the number of sequences.
 
+        Returns
+        -------
+        out : ndarray of shape (n_samples, width), or (n_samples, n_timesteps, \
+                width) for per-step outputs of 3D X
+            ``function``'s result, sample-major.
+        valid : ndarray of shape (n_samples, n_timesteps) of bool, or None
+            For per-step outputs of 3D X, False at padding steps (where ``out``
+            holds values to ignore); None otherwise.
+
         Raises
         ------
         ValueError
@@ -628,7 +753,7 @@ class BaseRNN(
         """
         if not hasattr(self, "_theta"):  # check_is_fitted alone costs ~50 us
             check_is_fitted(self)
-        X, pad = check_sequences(self, X, reset=False)
+        X, pad, ndim = check_sequences(self, X, reset=False, return_ndim=True)
         X, pad = group_timesteps(X, pad, self.group_steps_)
         net, theta = self._net, self._theta
         n_samples = X.shape[0]
@@ -641,21 +766,67 @@ class BaseRNN(
                     X[chunk], None if pad is None else pad[chunk], theta.dtype
                 )
                 result = function(net, theta, X_tm, pad_tm, workspace)
+                if net.per_step:
+                    result = result.transpose(1, 0, 2)  # sample-major
                 if out is None:
                     out = np.empty((n_samples,) + result.shape[1:], result.dtype)
                 out[chunk] = result
-        if not np.isfinite(out).all():
-            sample = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
+        finite = np.isfinite(out).reshape(n_samples, -1).all(axis=1)
+        if not finite.all():
+            sample = int(np.flatnonzero(~finite)[0])
             raise ValueError(
                 f"The network's output for sample {sample} of X is not finite: "
                 "its values are too large for the fitted weights. Scale X the "
                 "way the training data was scaled."
             )
-        return out
+        if not net.per_step:
+            return out, None
+        if ndim == 2:  # sequences of one step: one output each
+            return out[:, 0], None
+        valid = np.ones(X.shape[:2], dtype=bool) if pad is None else ~pad
+        return out, valid
 
-    def _forward(self, X):
-        """Validated raw network output, (n_samples, n_outputs)."""
-        return self._predict_chunked(X, predict_raw)
+    def _map_rows(self, X, function, rows_function):
+        """``rows_function`` of ``function``'s outputs for X, one row per output.
+
+        Pooled models (and per-step models on 2D X) map the (n_samples, width)
+        outputs directly. Per-step models on 3D X map the valid steps' rows and
+        put them back in shape (n_samples, n_timesteps, ...), NaN at padding
+        steps: a float array, or an object array where the rows are not
+        numbers (string class labels). NaN is never a class label
+        (scikit-learn refuses NaN in y), so a padding step cannot be mistaken
+        for a prediction.
+        """
+        out, valid = self._predict_chunked(X, function)
+        if valid is None:
+            return rows_function(out)
+        rows = rows_function(out[valid])
+        kind = rows.dtype.kind
+        dtype = rows.dtype if kind == "f" else np.float64 if kind in "iu" else object
+        result = np.full(valid.shape + rows.shape[1:], np.nan, dtype=dtype)
+        result[valid] = rows
+        return result
+
+    def _score_steps(self, X, y, sample_weight, metric):
+        """``metric`` of the predictions at the valid, targeted steps.
+
+        For per-step models; on 2D X (one step, one target per sequence) it is
+        the metric of ``predict(X)``, as for pooled models.
+        """
+        out, valid = self._predict_chunked(X, predict_raw)
+        if valid is None:
+            return metric(y, self._predict_from_raw(out), sample_weight=sample_weight)
+        y_steps, targeted = self._step_targets(y, valid)
+        n_samples, n_timesteps = valid.shape
+        sample_weight = check_sample_weight(
+            sample_weight, n_samples, np.float64, n_timesteps=n_timesteps
+        )
+        if sample_weight is not None:
+            if sample_weight.ndim == 1:
+                sample_weight = sample_weight[:, None]
+            sample_weight = np.broadcast_to(sample_weight, valid.shape)[targeted]
+        y_pred = self._predict_from_raw(out[targeted])
+        return metric(y_steps[targeted], y_pred, sample_weight=sample_weight)
 
     def transform(self, X):
         """Embed each sequence: the last recurrent layer's pooled state.
@@ -663,7 +834,9 @@ class BaseRNN(
         This is the vector the output layer reads (the state at the last valid
         step, or the mean or maximum over the valid steps, as ``pooling``
         says), so a fitted network can feed any scikit-learn estimator, e.g.
-        ``make_pipeline(RNNClassifier(), LogisticRegression())``.
+        ``make_pipeline(RNNClassifier(), LogisticRegression())``. With
+        ``pooling=None`` it is the state of every step for 3D X, shape
+        (n_samples, n_timesteps, n_embedding), NaN at padding steps.
 
         Parameters
         ----------
@@ -673,12 +846,13 @@ class BaseRNN(
 
         Returns
         -------
-        embedding : ndarray of shape (n_samples, hidden_layer_sizes[-1]) or \
-                (n_samples, 2 * hidden_layer_sizes[-1])
-            The sequence embeddings (both directions, forward first, when
-            ``bidirectional``).
+        embedding : ndarray of shape (n_samples, n_embedding) or \
+                (n_samples, n_timesteps, n_embedding)
+            The sequence (or step) embeddings; ``n_embedding`` is
+            ``hidden_layer_sizes[-1]``, or twice that when ``bidirectional``
+            (both directions, forward first).
         """
-        return self._predict_chunked(X, embed)
+        return self._map_rows(X, embed, lambda rows: rows)
 
     @property
     def _n_features_out(self):

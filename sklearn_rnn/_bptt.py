@@ -1,4 +1,14 @@
-"""The network: stacked recurrent layers, pooling, output layer, loss and gradient."""
+"""The network: a recurrent body, an output head, the loss and its gradient.
+
+The body is the stack of recurrent layers; it turns the inputs into the top
+layer's states at every step, (n_timesteps, n_samples, n_embedding). The head
+reads them: a pooled head ('last', 'mean', 'max') makes one vector per
+sequence and one output, (n_samples, n_outputs); the per-step head
+(``pooling=None``) gives an output at every step, y_t = V h_t + c, of shape
+(n_timesteps, n_samples, n_outputs). Only :func:`_head_forward` and
+:func:`_head_backward` know which; the loss sees outputs with the output units
+on the last axis, whatever comes before it.
+"""
 
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -29,8 +39,9 @@ class Network:
     activation : {'tanh', 'sigmoid', 'relu', 'identity'}
         Recurrent activation (the candidate and cell-output activation of the
         gated cells).
-    pooling : {'last', 'mean', 'max'}
-        How the last layer's states over the valid steps become one vector.
+    pooling : {'last', 'mean', 'max'} or None
+        How the last layer's states over the valid steps become one vector;
+        None gives an output at every step.
     out_activation : {'identity', 'logistic', 'softmax'}
         Output activation; it selects the loss (see ``LOSS_FUNCTIONS``).
     cell : {'rnn', 'lstm', 'gru'}
@@ -76,8 +87,13 @@ class Network:
 
     @property
     def n_embedding(self):
-        """Width of the pooled state that the output layer reads."""
+        """Width of the (pooled) state that the output layer reads."""
         return self.n_directions * self.hidden_layer_sizes[-1]
+
+    @property
+    def per_step(self):
+        """Whether the network has an output at every step (``pooling=None``)."""
+        return self.pooling is None
 
 
 def to_time_major(X, pad, dtype):
@@ -187,6 +203,62 @@ def _pool_backward(d_pooled, shape, dtype, net, pool_cache, empty):
     return d_outputs
 
 
+def _head_forward(net, params, top, pad):
+    """The output layer over the body's top states.
+
+    Parameters
+    ----------
+    net : Network
+    params : dict of str to ndarray
+    top : ndarray of shape (n_timesteps, n_samples, n_embedding)
+    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+
+    Returns
+    -------
+    raw : ndarray of shape (n_samples, n_outputs), or (n_timesteps, n_samples, \
+            n_outputs) for a per-step network
+        Output before the output activation.
+    features : ndarray of shape (n_samples, n_embedding), or ``top`` itself
+        What the output layer read.
+    pool_cache : object
+        What :func:`_pool_backward` needs (None for 'last' and per-step).
+    """
+    if net.per_step:
+        features, pool_cache = top, None
+    else:
+        features, pool_cache = _pool(top, pad, net)
+    raw = features @ params["V"]
+    raw += params["c"]
+    return raw, features, pool_cache
+
+
+def _head_backward(net, params, grads, cache, d_raw, empty):
+    """Fill the output layer's gradient; return the gradient for the body.
+
+    Returns
+    -------
+    d_top : ndarray of shape (n_samples, n_embedding) or (n_timesteps, \
+            n_samples, n_embedding)
+        The gradient of the final states for 'last' pooling (the only states
+        it reads), of the states of every step otherwise.
+    """
+    features = cache["features"]
+    n_outputs = d_raw.shape[-1]
+    # the per-step head is the pooled one applied to T * n rows
+    np.matmul(
+        features.reshape(-1, features.shape[-1]).T,
+        d_raw.reshape(-1, n_outputs),
+        out=grads["V"],
+    )
+    np.sum(d_raw.reshape(-1, n_outputs), axis=0, out=grads["c"])
+    d_features = d_raw @ params["V"].T
+    if net.per_step or net.pooling == "last":
+        return d_features
+    return _pool_backward(
+        d_features, cache["top"].shape, d_raw.dtype, net, cache["pool"], empty
+    )
+
+
 def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
     """Forward pass of the whole network.
 
@@ -206,7 +278,8 @@ def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
 
     Returns
     -------
-    raw : ndarray of shape (n_samples, n_outputs)
+    raw : ndarray of shape (n_samples, n_outputs), or (n_timesteps, \
+            n_samples, n_outputs) for a per-step network
         Output before the output activation.
     cache : dict
         What :func:`backward` needs; with a workspace, valid until its next use.
@@ -246,12 +319,10 @@ def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
             inputs[:, :, n_hidden:] = backward_states[1:][::-1]
         else:
             inputs = directions[0][1][1:]
-    pooled, pool_cache = _pool(inputs, pad_tm, net)
-    raw = pooled @ params["V"]
-    raw += params["c"]
+    raw, features, pool_cache = _head_forward(net, params, inputs, pad_tm)
     cache = {
         "layers": layer_caches,
-        "pooled": pooled,
+        "features": features,
         "pool": pool_cache,
         "top": inputs,
     }
@@ -269,7 +340,7 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None, workspace=Non
     cache : dict
         As returned by :func:`forward`.
     pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
-    d_raw : ndarray of shape (n_samples, n_outputs)
+    d_raw : ndarray of the shape of :func:`forward`'s ``raw``
         Gradient of the loss with respect to the raw output.
     masks : list of ndarray or None
         The dropout masks given to :func:`forward`.
@@ -279,22 +350,13 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None, workspace=Non
     cell_backward = CELLS[net.cell][1]
     workspace = Workspace() if workspace is None else workspace
     pad_rev = None if pad_tm is None else pad_tm[::-1]
-    np.matmul(cache["pooled"].T, d_raw, out=grads["V"])
-    np.sum(d_raw, axis=0, out=grads["c"])
-    d_pooled = d_raw @ params["V"].T
+    d_top = _head_backward(
+        net, params, grads, cache, d_raw, workspace.allocator("top")
+    )
     n_layers = len(net.hidden_layer_sizes)
-    if net.pooling == "last":
-        # only each direction's final state is read: no per-step gradient
-        d_outputs = None
-    else:
-        d_outputs = _pool_backward(
-            d_pooled,
-            cache["top"].shape,
-            d_raw.dtype,
-            net,
-            cache["pool"],
-            workspace.allocator("top"),
-        )
+    # with 'last' pooling only each direction's final state is read: no
+    # per-step gradient, each direction's cell gets its final-state gradient
+    d_final, d_outputs = (d_top, None) if d_top.ndim == 2 else (None, d_top)
     for layer in reversed(range(n_layers)):
         inputs, directions = cache["layers"][layer]
         n_hidden = net.hidden_layer_sizes[layer]
@@ -303,7 +365,7 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None, workspace=Non
         for direction, (x, Hs, cell_cache) in enumerate(directions):
             columns = slice(direction * n_hidden, (direction + 1) * n_hidden)
             if d_outputs is None:
-                dHs = FinalStateGradient(d_pooled[:, columns])
+                dHs = FinalStateGradient(d_final[:, columns])
             else:
                 part = d_outputs[:, :, columns]
                 dHs = part if direction == 0 else part[::-1]
@@ -331,7 +393,8 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None, workspace=Non
 
 
 def predict_raw(net, theta, X_tm, pad_tm, workspace=None):
-    """Raw network output, (n_samples, n_outputs), for time-major inputs.
+    """Raw network output for time-major inputs: (n_samples, n_outputs), or
+    (n_timesteps, n_samples, n_outputs) for a per-step network.
 
     The result is a new array, whatever the workspace.
     """
@@ -340,13 +403,15 @@ def predict_raw(net, theta, X_tm, pad_tm, workspace=None):
 
 
 def embed(net, theta, X_tm, pad_tm, workspace=None):
-    """Pooled last-layer state, (n_samples, n_embedding), for time-major inputs.
+    """What the output layer reads, for time-major inputs: the pooled top
+    state, (n_samples, n_embedding), or the top states of every step,
+    (n_timesteps, n_samples, n_embedding), for a per-step network.
 
     With a workspace, the result may be one of its arrays (copy it before the
     workspace's next use).
     """
     _, cache = forward(net, unpack(theta, net.index), X_tm, pad_tm, workspace=workspace)
-    return cache["pooled"]
+    return cache["features"]
 
 
 class LossGrad:
@@ -355,6 +420,8 @@ class LossGrad:
     ``loss = sum_i w_i l_i / sum_i w_i + alpha / 2 * ||weights||² / sum_i w_i``,
     with ``l_i`` the per-sample loss of :data:`LOSS_FUNCTIONS` and the L2 term
     scaled as MLP scales it, so integer sample weights act like repeated rows.
+    A per-step network sums over its steps too: ``i`` runs over (sequence,
+    step) pairs, with a weight per step (0 where a step has no target).
 
     Parameters
     ----------
@@ -391,8 +458,13 @@ class LossGrad:
         theta : ndarray of shape (n_params,)
         X_tm : ndarray of shape (n_timesteps, n_samples, n_features)
         pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
-        Y : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,) or None
+        Y : ndarray of shape (n_samples, n_outputs), or (n_samples, \
+                n_timesteps, n_outputs) for a per-step network
+            Encoded targets (any finite value where the weight is 0).
+        sample_weight : ndarray of shape (n_samples,) or (n_samples, \
+                n_timesteps), or None
+            Weight of each sequence, or of each step for a per-step network
+            (required there: 0 at padding and at steps without a target).
         masks : list of ndarray or None
             Dropout masks (see :func:`dropout_masks`).
         total_weight : float, default=None
@@ -411,8 +483,17 @@ class LossGrad:
         """
         params = unpack(theta, self.index)
         raw, cache = forward(self.net, params, X_tm, pad_tm, masks, self.workspace)
+        if self.net.per_step:
+            # time-major views, as raw: (T, n, n_outputs) and (T, n)
+            Y, sample_weight = Y.transpose(1, 0, 2), sample_weight.T
         per_sample, d_raw = LOSS_FUNCTIONS[self.net.out_activation](raw, Y)
-        if sample_weight is None:
+        if self.net.per_step:
+            sw_sum = sample_weight.sum() if total_weight is None else total_weight
+            # padding and untargeted steps weigh 0 (their loss is finite: Y is
+            # finite there and the padded state is the last valid one)
+            loss = np.vdot(per_sample, sample_weight) / sw_sum
+            d_raw *= (sample_weight / sw_sum)[:, :, None]
+        elif sample_weight is None:
             sw_sum = Y.shape[0] if total_weight is None else total_weight
             loss = per_sample.sum() / sw_sum
             d_raw /= sw_sum

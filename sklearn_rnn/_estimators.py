@@ -6,7 +6,7 @@
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array, column_or_1d
 
 from ._base import BaseRNN
+from ._bptt import predict_raw
 from ._losses import OUT_ACTIVATIONS
 from ._validation import FLOAT_DTYPES
 
@@ -58,7 +59,7 @@ _COMMON_PARAMETERS = """\
         ``random_state``; predictions never drop anything. Only for 'adam'
         and 'sgd', since the scipy methods need a deterministic objective.
 
-    pooling : {'last', 'mean', 'max'}, default='last'
+    pooling : {'last', 'mean', 'max'} or None, default='last'
         How the last recurrent layer's states become the one vector that the
         output layer reads, always over the valid (non-padding) timesteps only:
 
@@ -66,6 +67,15 @@ _COMMON_PARAMETERS = """\
         - 'mean', the mean of the states over the valid timesteps.
         - 'max', the element-wise maximum of the states over the valid
           timesteps.
+        - None, no pooling: the output layer reads the state of every
+          timestep, y_t = g(V h_t + c), so there is a target per step (see
+          "Outputs at every timestep" in the user guide). For 3D X, y has the
+          shape of X without its feature axis, (n_samples, n_timesteps), plus
+          an axis of outputs where there are several; the predictions have
+          the same layout, NaN at padding steps. For 2D X (sequences of one
+          step) y is (n_samples,) or (n_samples, n_outputs), as for MLP.
+          Unidirectional outputs are causal: the output at t depends on the
+          steps up to t only. ``group_steps`` must then be 1 ('auto' is).
 
     solver : {'adam', 'sgd', 'lbfgs', 'L-BFGS-B', 'CG', 'BFGS', 'Newton-CG', \
             'TNC', 'SLSQP', 'trust-constr'}, default='adam'
@@ -255,7 +265,8 @@ _COMMON_PARAMETERS = """\
         and well (PatchTST and LSTM-FCN read series in patches too); on the
         quality benchmark 'auto' takes long series such as OSULeaf (427 steps)
         and ACSF1 (1,460 steps) far above the flat baselines. Set 1 to read
-        every step."""
+        every step. With ``pooling=None`` (an output per step) 'auto' is 1
+        and no other value is accepted."""
 
 _COMMON_ATTRIBUTES = """\
     loss_ : float
@@ -600,6 +611,56 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
         return r2_score(Y, y_pred, sample_weight=sample_weight)
 
+    def _missing_targets(self, y_steps, valid):
+        # a NaN target at a valid step means "no target here"
+        if y_steps.dtype.kind != "f":
+            return super()._missing_targets(y_steps, valid)
+        missing = np.isnan(y_steps)
+        if missing.ndim == 3:
+            partial = valid & missing.any(axis=2) & ~missing.all(axis=2)
+            if partial.any():
+                sample, step = np.argwhere(partial)[0]
+                raise ValueError(
+                    f"y is NaN in some but not all outputs at timestep {step} of "
+                    f"sequence {sample}: a timestep's targets are either all "
+                    "given or all NaN (no target at that step)."
+                )
+            missing = missing.all(axis=2)
+        return missing
+
+    def _predict_from_raw(self, raw):
+        y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R² of the prediction.
+
+        As :meth:`sklearn.base.RegressorMixin.score` (R² averaged uniformly
+        over the outputs); with ``pooling=None`` and 3D X, over the valid
+        timesteps that have a target (not NaN).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Test sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or with \
+                ``pooling=None`` and 3D X (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_outputs)
+            True values for X.
+        sample_weight : array-like of shape (n_samples,), or (n_samples, \
+                n_timesteps) with ``pooling=None``, default=None
+            Sample (or step) weights.
+
+        Returns
+        -------
+        score : float
+            R² of ``self.predict(X)`` against ``y``.
+        """
+        if self.pooling is not None:
+            return super().score(X, y, sample_weight)
+        return self._score_steps(X, y, sample_weight, r2_score)
+
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -638,9 +699,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        raw = self._forward(X)  # checks that the model is fitted
-        y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
-        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+        return self._map_rows(X, predict_raw, self._predict_from_raw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -946,6 +1005,35 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return None  # as MLP: no stratification for multilabel targets
         return self._class_indices(Y)
 
+    def score(self, X, y, sample_weight=None):
+        """Return the mean accuracy on the given test data and labels.
+
+        As :meth:`sklearn.base.ClassifierMixin.score` (for multilabel
+        targets, the subset accuracy); with ``pooling=None`` and 3D X, over
+        the valid timesteps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Test sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or with \
+                ``pooling=None`` and 3D X (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_outputs)
+            True labels for X.
+        sample_weight : array-like of shape (n_samples,), or (n_samples, \
+                n_timesteps) with ``pooling=None``, default=None
+            Sample (or step) weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` against ``y``.
+        """
+        if self.pooling is not None:
+            return super().score(X, y, sample_weight)
+        return self._score_steps(X, y, sample_weight, accuracy_score)
+
     def _score_raw(self, raw, Y, sample_weight):
         if self.out_activation_ == "softmax":
             correct = raw.argmax(axis=1) == Y.argmax(axis=1)
@@ -979,8 +1067,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             The updated estimator.
         """
         self._validate_params_again()
-        if not hasattr(self, "_theta"):
-            if classes is None and type_of_target(y) != "multilabel-indicator":
+        if not hasattr(self, "_theta") and classes is None:
+            if self.pooling is None and np.ndim(X) == 3:
+                # per-step labels (n, T) or indicators (n, T, n_labels)
+                multilabel = np.ndim(y) == 3
+            else:
+                multilabel = type_of_target(y) == "multilabel-indicator"
+            if not multilabel:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
@@ -1000,8 +1093,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The logits; 1D for binary targets, positive for ``classes_[1]``.
         """
-        raw = self._forward(X)
-        return raw.ravel() if raw.shape[1] == 1 else raw
+        return self._map_rows(
+            X, predict_raw, lambda raw: raw.ravel() if raw.shape[1] == 1 else raw
+        )
 
     def predict(self, X):
         """Predict using the recurrent network classifier.
@@ -1017,7 +1111,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes (an indicator matrix for multilabel targets).
         """
-        raw = self._forward(X)
+        return self._map_rows(X, predict_raw, self._predict_from_raw)
+
+    def _predict_from_raw(self, raw):
         if self.out_activation_ == "softmax":
             return self.classes_[raw.argmax(axis=1)]
         return self._label_binarizer.inverse_transform((raw > 0).astype(int))
@@ -1039,7 +1135,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             (clipped to the dtype's smallest positive normal number and to the
             largest number below 1).
         """
-        raw = self._forward(X)
+        return self._map_rows(X, predict_raw, self._proba_from_raw)
+
+    def _proba_from_raw(self, raw):
         if self._label_binarizer.y_type_ == "binary":
             # both columns from the logit, so neither loses precision to 1 - p
             proba = expit(np.hstack([-raw, raw]))

@@ -18,8 +18,8 @@ def logistic(raw):
 
 
 def softmax_rows(raw):
-    """Row-wise softmax output activation (multiclass)."""
-    return softmax(raw, axis=1)
+    """Softmax over the last axis, the outputs (multiclass)."""
+    return softmax(raw, axis=-1)
 
 
 def exp(raw):
@@ -46,7 +46,9 @@ OUT_ACTIVATIONS = {
 # softmax with categorical cross-entropy), which is why each function can return
 # its gradient with one subtraction. Cross-entropies are computed from the logits
 # (log-sum-exp), never from clipped probabilities, so the value is exact and its
-# finite differences match the gradient.
+# finite differences match the gradient. The outputs are the LAST axis: raw
+# may be (n_samples, n_outputs) or, for per-step outputs, (n_timesteps,
+# n_samples, n_outputs), and the loss has the shape of raw without that axis.
 
 
 def squared_error(raw, Y):
@@ -54,20 +56,20 @@ def squared_error(raw, Y):
 
     Parameters
     ----------
-    raw : ndarray of shape (n_samples, n_outputs)
+    raw : ndarray of shape (..., n_outputs)
         Raw outputs (identical to the predictions).
-    Y : ndarray of shape (n_samples, n_outputs)
+    Y : ndarray of shape (..., n_outputs)
         Targets.
 
     Returns
     -------
-    per_sample : ndarray of shape (n_samples,)
+    per_sample : ndarray of shape (...)
         0.5 * sum_k (raw_k - y_k) ** 2.
-    d_raw : ndarray of shape (n_samples, n_outputs)
+    d_raw : ndarray of shape (..., n_outputs)
         Derivative of ``per_sample`` with respect to ``raw``.
     """
     d_raw = raw - Y
-    return 0.5 * np.einsum("ij,ij->i", d_raw, d_raw), d_raw
+    return 0.5 * np.einsum("...j,...j->...", d_raw, d_raw), d_raw
 
 
 def binary_log_loss(raw, Y):
@@ -76,7 +78,7 @@ def binary_log_loss(raw, Y):
     ``per_sample = sum_k log(1 + exp(z_k)) - y_k z_k``, the cross-entropy of
     ``sigmoid(z)``; ``d_raw = sigmoid(z) - y``.
     """
-    per_sample = (np.logaddexp(0, raw) - Y * raw).sum(axis=1)
+    per_sample = (np.logaddexp(0, raw) - Y * raw).sum(axis=-1)
     return per_sample, expit(raw) - Y
 
 
@@ -88,9 +90,9 @@ def log_loss(raw, Y):
     # log-sum-exp after subtracting the row maximum, as scipy's log_softmax
     # computes it, without its array-API dispatch (a tenth of a minibatch
     # step's time on small batches)
-    log_proba = raw - raw.max(axis=1, keepdims=True)
-    log_proba -= np.log(np.exp(log_proba).sum(axis=1, keepdims=True))
-    per_sample = -np.einsum("ij,ij->i", Y, log_proba)
+    log_proba = raw - raw.max(axis=-1, keepdims=True)
+    log_proba -= np.log(np.exp(log_proba).sum(axis=-1, keepdims=True))
+    per_sample = -np.einsum("...j,...j->...", Y, log_proba)
     return per_sample, np.exp(log_proba) - Y
 
 
@@ -104,7 +106,7 @@ def half_poisson_deviance(raw, Y):
     the solvers treat as divergence.
     """
     mu = np.exp(raw)
-    per_sample = (mu - Y * raw + xlogy(Y, Y) - Y).sum(axis=1)
+    per_sample = (mu - Y * raw + xlogy(Y, Y) - Y).sum(axis=-1)
     return per_sample, mu - Y
 
 

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_array, validate_data
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def check_sequences(estimator, X, *, reset):
+def check_sequences(estimator, X, *, reset, return_ndim=False):
     """Validate a batch of sequences and find its padding.
 
     2D input of shape (n_samples, n_features) is read as sequences of ONE
@@ -32,6 +32,8 @@ def check_sequences(estimator, X, *, reset):
         The sequences.
     reset : bool
         True in ``fit``, False in ``predict`` and friends.
+    return_ndim : bool, default=False
+        Also return the number of dimensions X was given with (2 or 3).
 
     Returns
     -------
@@ -40,6 +42,9 @@ def check_sequences(estimator, X, *, reset):
         needed, so it must not be written to.
     pad : ndarray of shape (n_samples, n_timesteps) of bool, or None
         True at padding steps; None when there is no padding.
+    ndim : int
+        2 for tabular input (read as one step), 3 for sequences; only when
+        ``return_ndim`` is True.
 
     Raises
     ------
@@ -93,6 +98,8 @@ def check_sequences(estimator, X, *, reset):
             f"n_features); got an array with {ndim} dimensions of shape "
             f"{np.shape(X)}."
         )
+    if return_ndim:
+        return X, find_padding(X), ndim
     return X, find_padding(X)
 
 
@@ -191,18 +198,23 @@ def _find_padding_chunk(X, offset):
     return pad
 
 
-def check_sample_weight(sample_weight, n_samples, dtype):
+def check_sample_weight(sample_weight, n_samples, dtype, n_timesteps=None):
     """Validate ``sample_weight``: finite, non-negative, not all zero.
 
     Parameters
     ----------
-    sample_weight : array-like of shape (n_samples,), float or None
+    sample_weight : array-like of shape (n_samples,) or (n_samples, \
+            n_timesteps), float or None
+        A weight per sequence, or per step where ``n_timesteps`` is given.
     n_samples : int
     dtype : numpy dtype
+    n_timesteps : int, default=None
+        The number of steps of per-step outputs; None allows 1D weights only.
 
     Returns
     -------
-    sample_weight : ndarray of shape (n_samples,) or None
+    sample_weight : ndarray of shape (n_samples,) or (n_samples, n_timesteps), \
+            or None
         None stands for unit weights.
     """
     if sample_weight is None:
@@ -212,11 +224,24 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
     )
-    if sample_weight.ndim != 1:
+    if n_timesteps is not None and sample_weight.ndim == 2:
+        if sample_weight.shape != (n_samples, n_timesteps):
+            raise ValueError(
+                f"sample_weight.shape == {sample_weight.shape}, expected "
+                f"({n_samples}, {n_timesteps}): one weight per timestep of each "
+                f"sequence, or ({n_samples},): one weight per sequence."
+            )
+    elif sample_weight.ndim != 1:
         raise ValueError(
             f"sample_weight must be 1D; got shape {sample_weight.shape}."
+            + (
+                ""
+                if n_timesteps is None
+                else f" With pooling=None it may also be 2D, one weight per "
+                f"timestep: ({n_samples}, {n_timesteps})."
+            )
         )
-    if sample_weight.shape[0] != n_samples:
+    elif sample_weight.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight.shape == ({sample_weight.shape[0]},), expected "
             f"({n_samples},): one weight per sequence."

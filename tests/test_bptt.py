@@ -325,3 +325,79 @@ def test_gated_cell_gradients_on_every_coordinate(
     )
     rel_error = np.linalg.norm(grad - expected) / np.linalg.norm(grad + expected)
     assert rel_error < 1e-6
+
+
+# ---------------------------------------------------- per-step outputs (None)
+# every cell x direction x padding; the number of layers alternates with the
+# padding, so that each cell and direction meets one and two layers
+PER_STEP_GRID = [
+    (cell, LAYERS[PADDINGS.index(padding) % 2], bidirectional, padding)
+    for cell, bidirectional, padding in itertools.product(
+        CELLS, [False, True], PADDINGS
+    )
+]
+
+
+def make_step_targets(rng, out_activation, pad):
+    """A target at every step, (n, T, n_outputs), and a weight at every step:
+    0 at padding and at a quarter of the valid steps (steps without a target,
+    where the target holds garbage that must not matter)."""
+    n_samples, n_timesteps = pad.shape
+    rows = make_targets(rng, out_activation, n_samples * n_timesteps)
+    Y = rows.reshape(n_samples, n_timesteps, N_OUTPUTS)
+    step_weight = rng.uniform(0.5, 2, size=pad.shape)
+    step_weight[pad | (rng.uniform(size=pad.shape) < 0.25)] = 0
+    Y[step_weight == 0] = 7.0
+    return Y, step_weight
+
+
+@pytest.mark.parametrize(
+    "case, cell, layers, bidirectional, padding",
+    [(k, *combination) for k, combination in enumerate(PER_STEP_GRID)],
+)
+def test_per_step_gradients_on_every_coordinate(
+    case, cell, layers, bidirectional, padding
+):
+    # an output at every step: every cell, 1-2 layers, both directions and
+    # every padding pattern, with per-step weights and untargeted steps; the
+    # loss, the activation and dropout cycle over the cases
+    out_activation = OUT_ACTIVATIONS[case % len(OUT_ACTIVATIONS)]
+    activation = ACTIVATIONS[(case // 4) % len(ACTIVATIONS)]
+    dropout = case % 3 == 0
+    rng = np.random.RandomState(200 + case)
+    X = make_batch(rng, padding)
+    pad = np.isnan(X).all(axis=2)
+    Y, step_weight = make_step_targets(rng, out_activation, pad)
+    net = Network(N_FEATURES, layers, N_OUTPUTS, activation, None, out_activation,
+                  cell, bidirectional)
+    masks = dropout_masks(rng, net, N_SAMPLES, 0.3, np.float64) if dropout else None
+    theta = init_params(rng, net.index, activation, cell=cell)
+    theta += 0.3 * rng.normal(size=net.n_params)
+    X_tm, pad_tm = to_time_major(X, pad if padding != "none" else None, np.float64)
+    loss_grad = LossGrad(net, alpha=0.1)
+    loss, grad = loss_grad(theta, X_tm, pad_tm, Y, step_weight, masks)
+    expected = numerical_gradient(
+        lambda t: loss_grad(t, X_tm, pad_tm, Y, step_weight, masks)[0], theta
+    )
+    assert np.isfinite(loss)
+    rel_error = np.linalg.norm(grad - expected) / np.linalg.norm(grad + expected)
+    assert rel_error < 1e-6
+
+
+def test_per_step_loss_is_the_weighted_mean_over_targeted_steps():
+    # the weighted mean of the steps' half squared errors, padding and
+    # untargeted steps (weight 0) left out
+    rng = np.random.RandomState(9)
+    X = make_batch(rng, "mid")
+    pad = np.isnan(X).all(axis=2)
+    Y, step_weight = make_step_targets(rng, "identity", pad)
+    net = Network(N_FEATURES, (4,), N_OUTPUTS, pooling=None, cell="gru")
+    theta = init_params(rng, net.index, "tanh", cell="gru")
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    loss, _ = LossGrad(net, alpha=0.0)(theta, X_tm, pad_tm, Y, step_weight)
+    raw = predict_raw(net, theta, X_tm, pad_tm).transpose(1, 0, 2)
+    per_step = 0.5 * ((raw - Y) ** 2).sum(axis=2)
+    assert raw.shape == (N_SAMPLES, N_TIMESTEPS, N_OUTPUTS)
+    np.testing.assert_allclose(
+        loss, (per_step * step_weight).sum() / step_weight.sum(), rtol=1e-12
+    )

@@ -15,9 +15,11 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceReshaper, SequenceScaler
 
-# What users type: the bare defaults.
+# What users type: the bare defaults, and the defaults with an output at
+# every step.
 ESTIMATORS_AS_TYPED = [
-    RNNRegressor(), RNNClassifier(), SequenceScaler(), SequenceReshaper()
+    RNNRegressor(), RNNClassifier(), SequenceScaler(), SequenceReshaper(),
+    RNNRegressor(pooling=None), RNNClassifier(pooling=None),
 ]
 # Every solver x cell, and the other options, at a small size (8 units, 100
 # iterations) so that the whole matrix fits the suite's time budget; the
@@ -53,6 +55,8 @@ ESTIMATORS_SMALL = [
     RNNRegressor(**SMALL, loss="poisson"),
     RNNRegressor(**SMALL, loss="poisson", solver="lbfgs", activation="logistic"),
     RNNClassifier(**SMALL, solver="lbfgs", class_weight="balanced"),
+    RNNClassifier(**SMALL, solver="lbfgs", cell="lstm", bidirectional=True,
+                  pooling=None),
     RNNRegressor(hidden_layer_sizes=(6, 4), pooling="mean", solver="lbfgs", max_iter=100),
     SequenceScaler(with_mean=False),
     SequenceReshaper(n_features=1),  # every column one step

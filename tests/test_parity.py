@@ -68,7 +68,7 @@ def test_forward_equals_pytorch(cell, bidirectional, n_layers, n_samples, n_hidd
         h_n = module(torch.from_numpy(X))[1]
     h_n = (h_n[0] if cell == "lstm" else h_n).numpy()[-net.n_directions :]
     np.testing.assert_allclose(
-        cache["pooled"], np.concatenate(list(h_n), axis=1), rtol=0, atol=1e-10
+        cache["features"], np.concatenate(list(h_n), axis=1), rtol=0, atol=1e-10
     )
 
 
