@@ -730,12 +730,15 @@ class BaseRNN(
             self._set_fitted_views()
 
     # ------------------------------------------------------------ predicting
-    def _predict_chunked(self, X, function):
+    def _predict_chunked(self, X, function, outputs_per_step_of_x=True):
         """Apply ``function(net, theta, X_tm, pad_tm)`` chunk by chunk.
 
         Validates X, then converts and runs at most ``chunk_size`` sequences at
         a time, so the activations held never exceed the memory budget of
         ``sklearn_rnn._resources`` whatever the number of sequences.
+        ``outputs_per_step_of_x=False`` returns a per-step network's
+        sample-major outputs as they are (e.g. forecasts, which are not steps
+        of X).
 
         Returns
         -------
@@ -779,7 +782,7 @@ class BaseRNN(
                 "its values are too large for the fitted weights. Scale X the "
                 "way the training data was scaled."
             )
-        if not net.per_step:
+        if not (net.per_step and outputs_per_step_of_x):
             return out, None
         if ndim == 2:  # sequences of one step: one output each
             return out[:, 0], None

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._cells import CELLS, FinalStateGradient
+from ._cells import CELLS, FinalStateGradient, final_state
 from ._losses import LOSS_FUNCTIONS
 from ._params import layer_param_names, make_param_index, n_params, penalty_mask, unpack
 from ._resources import Workspace
@@ -259,7 +259,7 @@ def _head_backward(net, params, grads, cache, d_raw, empty):
     )
 
 
-def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
+def forward(net, params, X_tm, pad_tm, masks=None, workspace=None, initial=None):
     """Forward pass of the whole network.
 
     Parameters
@@ -275,6 +275,10 @@ def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
     workspace : Workspace, default=None
         Where the activations are kept (see
         :class:`sklearn_rnn._resources.Workspace`); None allocates them afresh.
+    initial : list of tuple of ndarray, default=None
+        Each layer's state to start from (see :func:`final_states`), for a
+        unidirectional network continuing its sequences; None starts from
+        zero states.
 
     Returns
     -------
@@ -306,7 +310,12 @@ def forward(net, params, X_tm, pad_tm, masks=None, workspace=None):
                 pad = pad_rev
             p = _layer_params(params, net, layer, direction)
             Hs, cell_cache = cell_forward(
-                x, p, pad, net.activation, workspace.allocator(layer, direction)
+                x,
+                p,
+                pad,
+                net.activation,
+                workspace.allocator(layer, direction),
+                None if initial is None else initial[layer],
             )
             directions.append((x, Hs, cell_cache))
         layer_caches.append((inputs, directions))
@@ -392,6 +401,24 @@ def backward(net, params, grads, cache, pad_tm, d_raw, masks=None, workspace=Non
             d_outputs = d_inputs
 
 
+def final_states(net, cache):
+    """Each layer's state after the last step of a unidirectional forward pass.
+
+    Padding carries the state through, so this is the state after each
+    sequence's last valid step. The result can be :func:`forward`'s
+    ``initial``, to continue the sequences.
+
+    Returns
+    -------
+    states : list of tuple of ndarray of shape (n_samples, n_hidden_l)
+        (h,) per layer, or (h, c) for the LSTM; copies.
+    """
+    return [
+        final_state(net.cell, Hs, cell_cache)
+        for _, ((_, Hs, cell_cache),) in cache["layers"]
+    ]
+
+
 def predict_raw(net, theta, X_tm, pad_tm, workspace=None):
     """Raw network output for time-major inputs: (n_samples, n_outputs), or
     (n_timesteps, n_samples, n_outputs) for a per-step network.
@@ -400,6 +427,50 @@ def predict_raw(net, theta, X_tm, pad_tm, workspace=None):
     """
     raw, _ = forward(net, unpack(theta, net.index), X_tm, pad_tm, workspace=workspace)
     return raw
+
+
+def forecast(net, theta, X_tm, pad_tm, n_steps, activate, workspace=None):
+    """Continue each sequence ``n_steps`` steps by feeding its outputs back.
+
+    The history runs once; each new value is the output at the last step,
+    fed back as the next input from the carried states, one step at a time:
+    O(n_timesteps + n_steps) steps in all.
+
+    Parameters
+    ----------
+    net : Network
+        A unidirectional per-step network with n_outputs == n_features.
+    theta : ndarray of shape (n_params,)
+    X_tm : ndarray of shape (n_timesteps, n_samples, n_features)
+    pad_tm : ndarray of shape (n_timesteps, n_samples) of bool, or None
+    n_steps : int
+    activate : callable
+        The output activation (the prediction from the raw output).
+    workspace : Workspace, default=None
+        For the history's pass.
+
+    Returns
+    -------
+    values : ndarray of shape (n_steps, n_samples, n_features)
+    """
+    params = unpack(theta, net.index)
+    # the padded outputs carry the last valid state: raw[-1] is each
+    # sequence's output after its last valid step, wherever its padding stands
+    raw, cache = forward(net, params, X_tm, pad_tm, workspace=workspace)
+    step_workspace = Workspace()  # the one-step passes reuse theirs
+    values = np.empty((n_steps,) + raw.shape[1:], raw.dtype)
+    for k in range(n_steps):
+        values[k] = activate(raw[-1])
+        if k + 1 < n_steps:
+            raw, cache = forward(
+                net,
+                params,
+                values[k][None],
+                None,
+                workspace=step_workspace,
+                initial=final_states(net, cache),
+            )
+    return values
 
 
 def embed(net, theta, X_tm, pad_tm, workspace=None):

@@ -5,7 +5,8 @@
 
 # Arrays here are TIME-major: X of shape (n_timesteps, n_samples, n_inputs) and the
 # hidden states Hs of shape (n_timesteps + 1, n_samples, n_hidden) with Hs[0] the
-# initial state (zeros), so step t writes Hs[t + 1]. Time-major slices Hs[t] are
+# initial state (zeros, or the ``initial`` state a forward pass is given to
+# continue a sequence), so step t writes Hs[t + 1]. Time-major slices Hs[t] are
 # contiguous (n_samples, n_hidden) blocks, which the per-step matrix product needs.
 #
 # ``pad`` is None when no step is padding, else a boolean array of shape
@@ -14,7 +15,9 @@
 # gradient of its own, so it is invisible both forward and backward.
 #
 # Every cell has the same interface:
-#   forward(X, p, pad, activation, empty) -> Hs, cache
+#   forward(X, p, pad, activation, empty, initial=None) -> Hs, cache
+# where ``initial`` is None (zero state) or the state to start from: (h_0,) or,
+# for the LSTM, (h_0, c_0), each of shape (n_samples, n_hidden).
 #   backward(dHs, X, Hs, cache, p, pad, activation, g, need_dX, empty) -> dX or None
 # where dHs is the gradient reaching the outputs h_1..h_T from above, either an
 # array (n_timesteps, n_samples, n_hidden) or, when only the final state is read
@@ -177,7 +180,7 @@ def _input_gradient(dZ, W, need_dX, empty):
 
 
 # ----------------------------------------------------------------------- Elman
-def elman_forward(X, p, pad, activation, empty=fresh_array):
+def elman_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     """Elman layer: h_t = σ(x_t W + h_{t-1} R + b).
 
     Returns
@@ -190,7 +193,7 @@ def elman_forward(X, p, pad, activation, empty=fresh_array):
     activate = ACTIVATIONS[activation]
     n_timesteps, n_samples = X.shape[:2]
     Hs = empty("Hs", (n_timesteps + 1, n_samples, R.shape[0]), R.dtype)
-    Hs[0] = 0
+    Hs[0] = 0 if initial is None else initial[0]
     _gate_projection(X, p["W"], p["b"], out=Hs[1:][None])  # x_t W + b, in h_t
     recurrent = empty("recurrent", Hs.shape[1:], R.dtype)
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
@@ -234,7 +237,7 @@ def elman_backward(
 
 
 # ------------------------------------------------------------------------ LSTM
-def lstm_forward(X, p, pad, activation, empty=fresh_array):
+def lstm_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     """LSTM layer, gates in PyTorch's order (input, forget, cell, output).
 
     With a_t = x_t W + h_{t-1} R + b split into four blocks of n_hidden:
@@ -272,7 +275,10 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array):
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Cs = empty("Cs", (n_timesteps + 1, n_samples, H), dtype)
     cell_out = empty("cell_out", (n_timesteps, n_samples, H), dtype)
-    Hs[0] = Cs[0] = 0
+    if initial is None:
+        Hs[0] = Cs[0] = 0
+    else:
+        Hs[0], Cs[0] = initial
     recurrent = empty("recurrent", (4, n_samples, H), dtype)
     input_times_candidate = empty("ig", (n_samples, H), dtype)
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
@@ -396,7 +402,7 @@ def lstm_backward(
 
 
 # ------------------------------------------------------------------------- GRU
-def gru_forward(X, p, pad, activation, empty=fresh_array):
+def gru_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     """GRU layer as PyTorch's ``nn.GRU`` (reset gate after the recurrent product).
 
     With the blocks (reset r, update z, new n) of x_t W + b and of h_{t-1} R:
@@ -425,7 +431,7 @@ def gru_forward(X, p, pad, activation, empty=fresh_array):
     R = _by_gate(p["R"], 3) * np.array([-1, -1, 1], dtype=dtype).reshape(3, 1, 1)
     gates[:2] *= -1
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
-    Hs[0] = 0
+    Hs[0] = 0 if initial is None else initial[0]
     recurrent_new = empty("recurrent_new", (n_timesteps, n_samples, H), dtype)
     recurrent = empty("recurrent", (3, n_samples, H), dtype)
     reset_times_new = empty("reset_times_new", (n_samples, H), dtype)
@@ -543,3 +549,22 @@ CELLS = {
     "lstm": (lstm_forward, lstm_backward),
     "gru": (gru_forward, gru_backward),
 }
+
+
+def final_state(cell, Hs, cache):
+    """The state after a layer's last step, as a forward pass's ``initial``.
+
+    Parameters
+    ----------
+    cell : {'rnn', 'lstm', 'gru'}
+    Hs, cache : as returned by the cell's forward pass
+
+    Returns
+    -------
+    state : tuple of ndarray of shape (n_samples, n_hidden)
+        (h_T,), or (h_T, c_T) for the LSTM; copies, independent of the
+        forward pass's arrays.
+    """
+    if cell == "lstm":
+        return Hs[-1].copy(), cache[1][-1].copy()
+    return (Hs[-1].copy(),)

@@ -3,6 +3,8 @@
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Integral
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
@@ -11,10 +13,10 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseRNN
-from ._bptt import predict_raw
+from ._bptt import forecast, predict_raw
 from ._losses import OUT_ACTIVATIONS
 from ._validation import FLOAT_DTYPES
 
@@ -700,6 +702,72 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             The predicted values.
         """
         return self._map_rows(X, predict_raw, self._predict_from_raw)
+
+    def forecast(self, X, n_steps):
+        """Continue each sequence by feeding the predictions back as inputs.
+
+        For a model with an output at every step (``pooling=None``) trained
+        on next-step targets (the target at step t is the input at step
+        t + 1, so ``n_outputs_ == n_features_in_``): the prediction after each
+        sequence's last valid step becomes its next input, and so on for
+        ``n_steps`` steps (recursive multi-step forecasting). The recurrent
+        state is carried from step to step, so the cost is one pass over
+        ``n_timesteps + n_steps`` steps, not one pass per new value.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            The histories, in the scale the model was trained on; NaN-padded
+            steps anywhere are skipped, so a padded history forecasts as the
+            same history unpadded.
+        n_steps : int
+            How many steps to forecast, >= 1.
+
+        Returns
+        -------
+        forecasts : ndarray of shape (n_samples, n_steps, n_features)
+            The values after each sequence's last valid step.
+
+        Raises
+        ------
+        ValueError
+            For a pooled or bidirectional model (it has no causal output per
+            step), when ``n_outputs_ != n_features_in_`` (the outputs cannot be
+            fed back as inputs), or for an ``n_steps`` that is not a positive
+            integer.
+        """
+        check_is_fitted(self)
+        if isinstance(n_steps, bool) or not isinstance(n_steps, Integral) or (
+            n_steps < 1
+        ):
+            raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}.")
+        if self.pooling is not None:
+            raise ValueError(
+                f"forecast needs an output at every step (pooling=None); this "
+                f"model has pooling={self.pooling!r}, one output per sequence."
+            )
+        if self._net.bidirectional:
+            raise ValueError(
+                "forecast needs causal outputs; a bidirectional model's output "
+                "at a step reads the steps after it, which do not exist yet."
+            )
+        if self.n_outputs_ != self.n_features_in_:
+            raise ValueError(
+                f"forecast feeds each prediction back as the next input, so the "
+                f"model needs as many outputs as input features; it has "
+                f"n_outputs_={self.n_outputs_} and n_features_in_="
+                f"{self.n_features_in_}. Train it on next-step targets."
+            )
+        activate = OUT_ACTIVATIONS[self.out_activation_]
+        values, _ = self._predict_chunked(
+            X,
+            lambda net, theta, X_tm, pad_tm, workspace: forecast(
+                net, theta, X_tm, pad_tm, n_steps, activate, workspace
+            ),
+            outputs_per_step_of_x=False,
+        )
+        return values
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

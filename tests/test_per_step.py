@@ -276,3 +276,79 @@ def test_labels_a_delayed_copy(seed, delay=3):
     clf = RNNClassifier(pooling=None, hidden_layer_sizes=16, random_state=seed)
     clf.fit(X[:160], labels[:160], sample_weight=weights[:160])
     assert clf.score(X[160:], labels[160:], sample_weight=weights[160:]) >= 0.95
+
+
+# ---------------------------------------------------------------- forecast
+def next_step_model(cell, X, **params):
+    """A per-step model trained on next-step targets (a few iterations)."""
+    y = np.concatenate([X[:, 1:], X[:, -1:]], axis=1)
+    return small(RNNRegressor, cell=cell, hidden_layer_sizes=(6, 5), **params).fit(
+        np.nan_to_num(X), np.nan_to_num(y)
+    )
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_forecast_feeds_each_prediction_back(cell):
+    X = random_sequences(11)
+    reg = next_step_model(cell, X)
+    forecasts = reg.forecast(X, 5)
+    assert forecasts.shape == (N_SAMPLES, 5, N_FEATURES)
+    # the same values as re-running the whole, growing history for every step
+    history = X
+    for k in range(5):
+        np.testing.assert_allclose(
+            forecasts[:, k], reg.predict(history)[:, -1], rtol=0, atol=1e-12
+        )
+        history = np.concatenate([history, forecasts[:, k : k + 1]], axis=1)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("padding", ["pre", "post", "mid"])
+def test_forecast_from_a_padded_history_equals_the_unpadded_one(cell, padding):
+    X = pad(random_sequences(12), padding)
+    reg = next_step_model(cell, X)
+    forecasts = reg.forecast(X, 4)
+    for i in range(N_SAMPLES):
+        alone = X[i][~np.isnan(X[i]).all(axis=1)][None]
+        np.testing.assert_allclose(forecasts[i], reg.forecast(alone, 4)[0],
+                                   rtol=0, atol=1e-10)
+
+
+def test_forecast_refuses_what_cannot_feed_back():
+    X = random_sequences(13)
+    with pytest.raises(ValueError, match="pooling=None"):
+        RNNRegressor(hidden_layer_sizes=3, max_iter=2).fit(X, X[:, -1]).forecast(X, 2)
+    with pytest.raises(ValueError, match="bidirectional"):
+        next_step_model("gru", X, bidirectional=True).forecast(X, 2)
+    one_output = small(RNNRegressor).fit(X, X[:, :, 0])
+    with pytest.raises(ValueError, match="n_outputs_=1 and n_features_in_=2"):
+        one_output.forecast(X, 2)
+    reg = next_step_model("rnn", X)
+    for n_steps in (0, 2.5, True):
+        with pytest.raises(ValueError, match="n_steps must be a positive integer"):
+            reg.forecast(X, n_steps)
+
+
+def sine_waves(rng, n_series, n_timesteps):
+    """Sines of random frequency (5 to 20 steps a period) and phase, (n, T, 1)."""
+    frequency = rng.uniform(0.05, 0.2, size=(n_series, 1))
+    phase = rng.uniform(0, 2 * np.pi, size=(n_series, 1))
+    return np.sin(2 * np.pi * frequency * np.arange(n_timesteps) + phase)[:, :, None]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_recursive_forecast_of_sine_waves(seed, n_history=60, horizon=30):
+    rng = np.random.RandomState(seed)
+    waves = sine_waves(rng, 300, n_history + horizon)
+    train, test = waves[:200, :n_history], waves[200:]
+    # next-step targets; the inputs carry a little noise, so that the model
+    # learns to correct small errors instead of amplifying its own (without
+    # it the 30-step forecast loses most of its lead over the naive one)
+    noisy = train[:, :-1] + 0.1 * rng.normal(size=train[:, :-1].shape)
+    reg = RNNRegressor(pooling=None, hidden_layer_sizes=16, learning_rate_init=0.01,
+                       random_state=seed).fit(noisy, train[:, 1:, 0])
+    history, future = test[:, :n_history], test[:, n_history:, 0]
+    forecast = reg.forecast(history, horizon)[:, :, 0]
+    rmse = np.sqrt(np.mean((forecast - future) ** 2))
+    naive = np.sqrt(np.mean((history[:, -1] - future) ** 2))  # the last value
+    assert naive >= 4 * rmse
