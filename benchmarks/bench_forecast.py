@@ -70,13 +70,14 @@ def main():
             longer = rng.normal(size=(N_SERIES, n_timesteps + n_steps, 1))
             one_pass = median_time(lambda: model.predict(longer), args.repeats)
             forecast = median_time(lambda: model.forecast(X, n_steps), args.repeats)
-            naive_repeats = max(1, args.repeats // 2)
-            naive = median_time(lambda: naive_forecast(model, X, n_steps), naive_repeats)
+            naive = median_time(
+                lambda: naive_forecast(model, X, n_steps), max(1, args.repeats // 2)
+            )
             np.testing.assert_allclose(
                 naive_forecast(model, X, 3), model.forecast(X, 3), rtol=1e-10
             )
-            print(f"{n_timesteps:>5} {n_steps:>5} | {one_pass:>16.4f} {forecast:>13.4f} "
-                  f"{naive:>10.3f} | {forecast / one_pass:>13.2f} "
+            print(f"{n_timesteps:>5} {n_steps:>5} | {one_pass:>16.4f} "
+                  f"{forecast:>13.4f} {naive:>10.3f} | {forecast / one_pass:>13.2f} "
                   f"{naive / one_pass:>10.1f}")
 
 
