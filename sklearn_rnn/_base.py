@@ -55,7 +55,7 @@ from ._solvers import (
     fit_stochastic,
     make_optimizer,
 )
-from ._sequences import group_timesteps, resolve_group_steps
+from ._sequences import _SequenceOutputMixin, group_timesteps, resolve_group_steps
 from ._validation import check_sample_weight, check_sequences
 
 POOLINGS = ("last", "mean", "max")  # or None: an output at every step
@@ -75,7 +75,12 @@ AUTO_BATCH_SIZE = 32
 
 
 class BaseRNN(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+    _SequenceOutputMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
+    auto_wrap_output_keys=None,
 ):
     """Base class for recurrent estimators. Use the derived classes.
 
@@ -616,7 +621,17 @@ class BaseRNN(
             random_state=split_random_state,
             stratify=stratify,
         )
-        return data.take(np.sort(train_idx)), data.take(np.sort(val_idx))
+        train, validation = data.take(np.sort(train_idx)), data.take(np.sort(val_idx))
+        for part, name in [(train, "training"), (validation, "validation")]:
+            if part.weight_sum == 0:
+                raise ValueError(
+                    f"early_stopping=True split the sequences, and every weight of "
+                    f"the {name} part is 0 (sample_weight, or with pooling=None no "
+                    "target at any of its steps): nothing to "
+                    f"{'train on' if name == 'training' else 'validate on'}. Give "
+                    "more sequences a weight or set early_stopping=False."
+                )
+        return train, validation
 
     def _make_validator(self, net, validation):
         """``validate(theta) -> (score, loss)`` on the held-out set.
@@ -855,7 +870,9 @@ class BaseRNN(
             ``hidden_layer_sizes[-1]``, or twice that when ``bidirectional``
             (both directions, forward first).
         """
-        return self._map_rows(X, embed, lambda rows: rows)
+        # set_output: a 2D embedding becomes the configured container, the
+        # per-step states (3D) stay an array
+        return self._wrap_output(self._map_rows(X, embed, lambda rows: rows), X)
 
     @property
     def _n_features_out(self):

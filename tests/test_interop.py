@@ -143,3 +143,26 @@ def test_set_output_pandas_on_a_sequence_pipeline():
     np.testing.assert_allclose(out.to_numpy(), SequenceScaler().fit_transform(frame))
     default = scaler.set_output(transform="default").transform(frame)
     assert isinstance(default, np.ndarray)
+
+
+def test_set_output_pandas_on_the_estimators_embeddings():
+    X, y = sequences(6)
+    model = RNNClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5,
+                          random_state=0)
+    with pytest.warns(Warning, match="failed to converge"):
+        model.fit(X, y)
+    model.set_output(transform="pandas")
+    embedding = model.transform(X)  # pooled: one row per sequence, a DataFrame
+    assert isinstance(embedding, pd.DataFrame)
+    assert list(embedding.columns) == list(model.get_feature_names_out())
+    np.testing.assert_array_equal(
+        embedding.to_numpy(), model.set_output(transform="default").transform(X)
+    )
+    # per-step states (pooling=None) are 3D: they stay an array
+    per_step = RNNClassifier(pooling=None, hidden_layer_sizes=(4,), solver="lbfgs",
+                             max_iter=5, random_state=0)
+    labels = (np.nan_to_num(X[:, :, 0]) > 0).astype(int)
+    with pytest.warns(Warning, match="failed to converge"):
+        per_step.fit(X, labels)
+    states = per_step.set_output(transform="pandas").transform(X)
+    assert isinstance(states, np.ndarray) and states.shape == X.shape[:2] + (4,)

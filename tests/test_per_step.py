@@ -352,3 +352,16 @@ def test_recursive_forecast_of_sine_waves(seed, n_history=60, horizon=30):
     rmse = np.sqrt(np.mean((forecast - future) ** 2))
     naive = np.sqrt(np.mean((history[:, -1] - future) ** 2))  # the last value
     assert naive >= 4 * rmse
+
+
+def test_early_stopping_refuses_a_split_without_weight():
+    # one weighted sequence of ten, half held out: one part has no weight at
+    # all (the held-out loss would be 0 / 0)
+    X = random_sequences(14, n_samples=10)
+    weights = np.zeros((10, N_TIMESTEPS))
+    weights[0] = 1
+    reg = RNNRegressor(pooling=None, hidden_layer_sizes=3, early_stopping=True,
+                       validation_fraction=0.5, random_state=0)
+    with pytest.raises(ValueError, match="every weight of the .* part is 0"):
+        reg.fit(X, leaky_running_sum(X), sample_weight=weights)
+    assert not hasattr(reg, "coefs_")
