@@ -355,9 +355,12 @@ class BaseRNN(
             Training sequences, channels last. A timestep whose features are
             all NaN is padding; 2D input is read as sequences of one timestep.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Targets; with ``pooling=None`` and 3D X, one per step: (n_samples,
+            n_timesteps) or (n_samples, n_timesteps, n_outputs).
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sequence in the loss.
+            Non-negative weight of each sequence in the loss; with
+            ``pooling=None`` it may be (n_samples, n_timesteps), a weight per
+            step.
 
         Returns
         -------

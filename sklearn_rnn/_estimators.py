@@ -674,9 +674,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 (n_samples, n_features)
             The input sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The targets.
+            The targets; with ``pooling=None`` and 3D X, one per step:
+            (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs).
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sequence in the loss.
+            Non-negative weight of each sequence in the loss; with
+            ``pooling=None`` it may be (n_samples, n_timesteps).
 
         Returns
         -------
@@ -699,7 +701,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
+            The predicted values; with ``pooling=None`` and 3D X, one per
+            step, (n_samples, n_timesteps[, n_outputs]), NaN at padding steps.
         """
         return self._map_rows(X, predict_raw, self._predict_from_raw)
 
@@ -1120,9 +1123,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 (n_samples, n_features)
             The input sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            The target classes (an indicator matrix for multilabel targets).
+            The target classes (an indicator matrix for multilabel targets);
+            with ``pooling=None`` and 3D X, one per step: (n_samples,
+            n_timesteps), or (n_samples, n_timesteps, n_classes) indicators.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sequence in the loss.
+            Non-negative weight of each sequence in the loss; with
+            ``pooling=None`` it may be (n_samples, n_timesteps).
         classes : array of shape (n_classes,), default=None
             Classes across all calls to partial_fit; can be obtained via
             ``np.unique(y_all)``, where ``y_all`` is the target vector of the
@@ -1160,6 +1166,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The logits; 1D for binary targets, positive for ``classes_[1]``.
+            With ``pooling=None`` and 3D X, one per step (a time axis after
+            the first), NaN at padding steps.
         """
         return self._map_rows(
             X, predict_raw, lambda raw: raw.ravel() if raw.shape[1] == 1 else raw
@@ -1178,6 +1186,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes (an indicator matrix for multilabel targets).
+            With ``pooling=None`` and 3D X, one per step, (n_samples,
+            n_timesteps[, n_classes]), NaN at padding steps: a float array
+            for numeric classes, an object array otherwise (NaN is never a
+            class).
         """
         return self._map_rows(X, predict_raw, self._predict_from_raw)
 
@@ -1201,7 +1213,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             The probability of each class (of each label for multilabel
             targets), in the order of ``classes_``; strictly between 0 and 1
             (clipped to the dtype's smallest positive normal number and to the
-            largest number below 1).
+            largest number below 1). With ``pooling=None`` and 3D X,
+            (n_samples, n_timesteps, n_classes), NaN at padding steps.
         """
         return self._map_rows(X, predict_raw, self._proba_from_raw)
 
