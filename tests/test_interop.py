@@ -1,6 +1,6 @@
 """The bridge to the rest of the ecosystem: SequenceReshaper (flat rows and
 channels-first arrays into sequences), 2D-only tools holding an RNN pipeline
-(Bagging, imbalanced-learn), and set_output on sequence pipelines."""
+(Bagging, imbalanced-learn), set_output on sequence pipelines, and mlflow."""
 
 import numpy as np
 import pandas as pd
@@ -166,3 +166,40 @@ def test_set_output_pandas_on_the_estimators_embeddings():
         per_step.fit(X, labels)
     states = per_step.set_output(transform="pandas").transform(X)
     assert isinstance(states, np.ndarray) and states.shape == X.shape[:2] + (4,)
+
+
+def test_mlflow_logs_and_loads_with_a_variable_length_signature(tmp_path,
+                                                                monkeypatch):
+    import mlflow
+    import mlflow.pyfunc
+    import mlflow.sklearn
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import Schema, TensorSpec
+
+    from sklearn_rnn import TRUSTED_TYPES
+
+    X, y = sequences(7)
+    pipeline = make_pipeline(SequenceScaler(), RNNClassifier(
+        hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=0))
+    with pytest.warns(Warning, match="failed to converge"):
+        pipeline.fit(X, y)
+    # any number of sequences and of timesteps, 3 features
+    signature = ModelSignature(
+        inputs=Schema([TensorSpec(np.dtype(np.float64), (-1, -1, N_FEATURES))]),
+        outputs=Schema([TensorSpec(np.dtype(np.int64), (-1,))]),
+    )
+    # mlflow's default format is skops: it must trust our public types only
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    mlflow.set_tracking_uri((tmp_path / "runs").as_uri())
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(
+            pipeline, name="model", signature=signature, pip_requirements=[],
+            skops_trusted_types=TRUSTED_TYPES,
+        )
+    longer, _ = sequences(8)
+    longer = np.concatenate([longer, longer[:, :3]], axis=1)  # 9 steps, not 6
+    loaded = mlflow.sklearn.load_model(info.model_uri)
+    np.testing.assert_array_equal(loaded.predict_proba(longer),
+                                  pipeline.predict_proba(longer))
+    served = mlflow.pyfunc.load_model(info.model_uri).predict(longer)
+    np.testing.assert_array_equal(served, pipeline.predict(longer))
