@@ -14,7 +14,8 @@ it moves each sequence's valid steps to its front and hands the lengths to
 ONNX's RNN, GRU and LSTM operators (``sequence_lens``), which then run every
 cell, stacked layers and both directions exactly as the estimators do.
 Supported: every cell, ``activation`` in tanh, sigmoid/logistic and relu,
-every pooling but ``pooling=None``, ``group_steps``, float32 and float64
+every pooling, ``pooling=None`` for the regressor (outputs (n_samples,
+n_timesteps, n_outputs), NaN at padding), ``group_steps``, float32 and float64
 inputs (onnxruntime's recurrent kernels exist in float32 only, so a float64
 graph runs the recurrent layers in float32). The classifier's outputs are
 those skl2onnx gives ``MLPClassifier``: the labels and the probabilities (a
@@ -135,7 +136,9 @@ def _proto_dtype(operator):
 def _valid_steps_first(g, X, group_steps):
     """The sequences' valid steps moved to their front, grouped, time-major.
 
-    Returns the time-major inputs (T', N, F') and the lengths (N,) in int32.
+    Returns the time-major inputs (T', N, F'), the lengths (N,) in int32, the
+    order of the steps (N, T) (int64: the original position of each new
+    one) and where the original steps are valid (N, T) (1 or 0).
     """
     valid = g.node("Not", [g.node("IsNaN", [X])])  # (N, T, F)
     valid = g.node("Cast", [valid], to=g.proto_dtype)
@@ -170,7 +173,7 @@ def _valid_steps_first(g, X, group_steps):
     if group_steps > 1:
         X, lengths = _group(g, X, lengths, shape, n_timesteps, group_steps)
     X = g.node("Transpose", [X], perm=[1, 0, 2])
-    return X, g.node("Cast", [lengths], to=TensorProto.INT32)
+    return X, g.node("Cast", [lengths], to=TensorProto.INT32), order, valid
 
 
 def _group(g, X, lengths, shape, n_timesteps, size):
@@ -233,10 +236,10 @@ def _network_output(scope, operator, container):
     """The raw output (N, n_outputs) of a fitted RNN estimator."""
     model = operator.raw_operator
     net = model._net
-    if net.pooling is None:
+    if net.pooling is None and isinstance(model, RNNClassifier):
         raise NotImplementedError(
-            "ONNX export of pooling=None (an output at every step) is not "
-            "supported yet."
+            "ONNX export of pooling=None (an output at every step) is supported "
+            "for RNNRegressor only, not yet for RNNClassifier."
         )
     if net.activation not in ONNX_ACTIVATIONS:
         raise NotImplementedError(
@@ -251,7 +254,9 @@ def _network_output(scope, operator, container):
     X = operator.inputs[0].full_name
     if proto_dtype == TensorProto.DOUBLE:
         X = g.node("Cast", [X], to=TensorProto.FLOAT)
-    inputs, lengths = _valid_steps_first(g, X, model.group_steps_)
+    inputs, lengths, order, valid_steps = _valid_steps_first(
+        g, X, model.group_steps_
+    )
     act = ONNX_ACTIVATIONS[net.activation]
     per_direction = {
         "rnn": [act], "gru": ["Sigmoid", act], "lstm": ["Sigmoid", act, act]
@@ -279,6 +284,12 @@ def _network_output(scope, operator, container):
             "Reshape",
             [g.node("Transpose", [states], perm=[0, 2, 1, 3]), g.const([0, 0, -1])],
         )  # (T, N, D * H)
+    if net.pooling is None:
+        raw = _per_step_output(g, inputs, params, order, valid_steps)
+        g = _Graph(scope, container, proto_dtype)
+        if proto_dtype == TensorProto.DOUBLE:
+            raw = g.node("Cast", [raw], to=TensorProto.DOUBLE)
+        return g, raw
     if net.pooling == "last":
         pooled = g.node(
             "Reshape",
@@ -318,12 +329,36 @@ def _network_output(scope, operator, container):
     return g, raw
 
 
+def _per_step_output(g, top, params, order, valid_steps):
+    """The output of every step, (N, T, n_outputs), back at the steps' original
+    positions, NaN at padding steps."""
+    raw = g.node("Add", [g.node("MatMul", [top, g.const(params["V"])]),
+                         g.const(params["c"])])  # (T, N, K), valid steps first
+    raw = g.node("Transpose", [raw], perm=[1, 0, 2])
+    # the inverse of the order: where each original step went
+    n_timesteps = g.node("Gather", [g.node("Shape", [order]), g.const([1])], axis=0)
+    _, back = g.node(
+        "TopK", [g.node("Neg", [g.node("Cast", [order], to=g.proto_dtype)]),
+                 n_timesteps],
+        n_outputs=2, axis=1, largest=1,
+    )
+    index = g.node("Expand", [g.node("Unsqueeze", [back, g.const([2])]),
+                              g.node("Shape", [raw])])
+    raw = g.node("GatherElements", [raw, index], axis=1)
+    valid = g.node("Cast", [g.node("Unsqueeze", [valid_steps, g.const([2])])],
+                   to=TensorProto.BOOL)
+    return g.node("Where", [valid, raw, g.const(np.nan)])
+
+
 # --------------------------------------------------------------- regressor
 def _regressor_shape(operator):
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     tensor_type = operator.inputs[0].type.__class__
-    operator.outputs[0].type = tensor_type([n, model.n_outputs_])
+    if model.pooling is None:  # an output at every step
+        operator.outputs[0].type = tensor_type([n, None, model.n_outputs_])
+    else:
+        operator.outputs[0].type = tensor_type([n, model.n_outputs_])
 
 
 def _convert_regressor(scope, operator, container):

@@ -130,8 +130,26 @@ def test_what_cannot_be_exported_is_refused_clearly():
     identity = fitted(RNNRegressor, X, y, activation="identity")
     with pytest.raises(NotImplementedError, match="activation='identity'"):
         to_onnx(identity, X)
-    per_step = fitted(RNNRegressor, X, np.nan_to_num(X[:, :, 0]), pooling=None)
-    with pytest.raises(NotImplementedError, match="pooling=None"):
+    labels = (np.nan_to_num(X[:, :, 0]) > 0).astype(int)
+    per_step = fitted(RNNClassifier, X, labels, pooling=None)
+    with pytest.raises(NotImplementedError, match="pooling=None.*RNNRegressor only"):
         to_onnx(per_step, X)
     with pytest.raises(ValueError, match="X must be 3D"):
         to_onnx(identity, X[:, 0])
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_outputs_at_every_step_come_back_in_place(cell, bidirectional):
+    # pooling=None: an output per step, at each step's original position, NaN
+    # at padding steps wherever they stand
+    X = padded_sequences(7)
+    reg = fitted(RNNRegressor, X, np.nan_to_num(X[:, :, :2]), pooling=None,
+                 cell=cell, bidirectional=bidirectional)
+    X_new = padded_sequences(8, n_timesteps=13)
+    for dtype in (np.float32, np.float64):
+        outputs, = run(to_onnx(reg, X.astype(dtype)), X_new.astype(dtype))
+        expected = reg.predict(X_new)
+        assert outputs.shape == expected.shape == (len(X_new), 13, 2)
+        np.testing.assert_array_equal(np.isnan(outputs), np.isnan(expected))
+        np.testing.assert_allclose(outputs, expected, atol=1e-5)
