@@ -74,6 +74,24 @@ TRUSTED_TYPES = [
 AUTO_BATCH_SIZE = 32
 
 
+def _weights_of_steps(sample_weight, targeted, dtype):
+    """Validated weights of the targeted steps, (n_targeted,), or None.
+
+    ``sample_weight`` is None, a weight per sequence (n_samples,) or per step
+    (n_samples, n_timesteps); ``targeted`` (n_samples, n_timesteps) selects
+    the steps.
+    """
+    n_samples, n_timesteps = targeted.shape
+    sample_weight = check_sample_weight(
+        sample_weight, n_samples, dtype, n_timesteps=n_timesteps
+    )
+    if sample_weight is None:
+        return None
+    if sample_weight.ndim == 1:
+        sample_weight = sample_weight[:, None]
+    return np.broadcast_to(sample_weight, targeted.shape)[targeted]
+
+
 class BaseRNN(
     _SequenceOutputMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -277,18 +295,11 @@ class BaseRNN(
             0 where a step has no target.
         step_weight : ndarray of shape (n_samples, n_timesteps)
         """
-        n_samples, n_timesteps = pad.shape
         y_steps, targeted = self._step_targets(y, ~pad)
         Y_rows = self._validate_targets(
             y_steps[targeted], reset=first_call, classes=classes
         )
-        sample_weight = check_sample_weight(
-            sample_weight, n_samples, dtype, n_timesteps=n_timesteps
-        )
-        if sample_weight is not None:
-            if sample_weight.ndim == 1:
-                sample_weight = sample_weight[:, None]
-            sample_weight = np.broadcast_to(sample_weight, pad.shape)[targeted]
+        sample_weight = _weights_of_steps(sample_weight, targeted, dtype)
         weight_rows = self._training_sample_weight(Y_rows, sample_weight, incremental)
         step_weight = np.zeros(pad.shape, dtype)
         step_weight[targeted] = 1 if weight_rows is None else weight_rows
@@ -838,14 +849,7 @@ class BaseRNN(
         if valid is None:
             return metric(y, self._predict_from_raw(out), sample_weight=sample_weight)
         y_steps, targeted = self._step_targets(y, valid)
-        n_samples, n_timesteps = valid.shape
-        sample_weight = check_sample_weight(
-            sample_weight, n_samples, np.float64, n_timesteps=n_timesteps
-        )
-        if sample_weight is not None:
-            if sample_weight.ndim == 1:
-                sample_weight = sample_weight[:, None]
-            sample_weight = np.broadcast_to(sample_weight, valid.shape)[targeted]
+        sample_weight = _weights_of_steps(sample_weight, targeted, np.float64)
         y_pred = self._predict_from_raw(out[targeted])
         return metric(y_steps[targeted], y_pred, sample_weight=sample_weight)
 

@@ -435,6 +435,8 @@ update_registered_converter(
     "SklearnRNNClassifier",
     _classifier_shape,
     _convert_classifier,
+    # both options are applied by skl2onnx's classifier parser (ZipMap with
+    # the class labels, or with their indices for nocl=True)
     options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
 )
 update_registered_converter(
