@@ -5,6 +5,7 @@ import importlib.metadata
 import re
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -53,3 +54,13 @@ def test_command_line_options_reach_the_demo(capsys):
     assert "cell='lstm'" in out and "hidden_layer_sizes=(16,)" in out
     assert out.count("epochs, final loss") == 2
     assert len(scores) == 2 and scores.min() > 0.3  # 10 classes: chance is 0.1
+
+
+def test_the_demo_prints_its_results_without_warnings(capsys):
+    from sklearn_rnn._demo import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its few epochs are on purpose
+        scores = main(n_splits=2, max_iter=2, hidden_units=8)
+    assert scores.shape == (2,)
+    assert "mean test accuracy" in capsys.readouterr().out
