@@ -14,8 +14,9 @@ it moves each sequence's valid steps to its front and hands the lengths to
 ONNX's RNN, GRU and LSTM operators (``sequence_lens``), which then run every
 cell, stacked layers and both directions exactly as the estimators do.
 Supported: every cell, ``activation`` in tanh, sigmoid/logistic and relu,
-every pooling, ``pooling=None`` for the regressor (outputs (n_samples,
-n_timesteps, n_outputs), NaN at padding), ``group_steps``, float32 and float64
+every pooling, ``pooling=None`` (outputs (n_samples, n_timesteps, ...), NaN
+at padding; for the classifier numeric classes and ``options={"zipmap":
+False}``), ``group_steps``, float32 and float64
 inputs (onnxruntime's recurrent kernels exist in float32 only, so a float64
 graph runs the recurrent layers in float32). The classifier's outputs are
 those skl2onnx gives ``MLPClassifier``: the labels and the probabilities (a
@@ -237,10 +238,19 @@ def _network_output(scope, operator, container):
     model = operator.raw_operator
     net = model._net
     if net.pooling is None and isinstance(model, RNNClassifier):
-        raise NotImplementedError(
-            "ONNX export of pooling=None (an output at every step) is supported "
-            "for RNNRegressor only, not yet for RNNClassifier."
-        )
+        if model.classes_.dtype.kind not in "iuf":
+            raise NotImplementedError(
+                "ONNX export of a classifier with an output at every step "
+                "(pooling=None) needs numeric classes: its labels are numbers, "
+                f"NaN at padding steps; this model's classes are {model.classes_}."
+            )
+        if container.get_options(model, dict(zipmap=True))["zipmap"] is not False:
+            raise ValueError(
+                "A classifier with an output at every step (pooling=None) gives "
+                "probabilities of shape (n_samples, n_timesteps, n_classes), "
+                "which ZipMap cannot hold: convert it with "
+                "options={'zipmap': False}."
+            )
     if net.activation not in ONNX_ACTIVATIONS:
         raise NotImplementedError(
             f"ONNX export supports activation in {sorted(ONNX_ACTIVATIONS)} (and "
@@ -373,7 +383,13 @@ def _classifier_shape(operator):
     n = operator.inputs[0].get_first_dimension()
     tensor_type = operator.inputs[0].type.__class__
     multilabel = model._label_binarizer.y_type_ == "multilabel-indicator"
-    if multilabel:
+    if model.pooling is None:  # per step, numeric labels with NaN at padding
+        n_classes = len(model.classes_)
+        operator.outputs[0].type = DoubleTensorType(
+            [n, None, n_classes] if multilabel else [n, None]
+        )
+        operator.outputs[1].type = tensor_type([n, None, n_classes])
+    elif multilabel:
         operator.outputs[0].type = Int64TensorType([n, len(model.classes_)])
     elif model.classes_.dtype.kind in "iub":
         operator.outputs[0].type = Int64TensorType([n])
@@ -385,6 +401,9 @@ def _classifier_shape(operator):
 def _convert_classifier(scope, operator, container):
     model = operator.raw_operator
     g, raw = _network_output(scope, operator, container)
+    if model.pooling is None:
+        _convert_per_step_classifier(g, model, raw, operator)
+        return
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     y_type = model._label_binarizer.y_type_
     if y_type == "multiclass":
@@ -407,6 +426,32 @@ def _convert_classifier(scope, operator, container):
         names = g.const(np.array([str(c).encode() for c in classes], dtype=object),
                         proto=TensorProto.STRING)
         g.node("Gather", [names, index], output=label, axis=0)
+
+
+def _convert_per_step_classifier(g, model, raw, operator):
+    """Labels (float, NaN at padding) and probabilities at every step."""
+    label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
+    y_type = model._label_binarizer.y_type_
+    # raw is NaN at padding steps, and so is everything computed from it
+    padding = g.node("IsNaN", [raw])
+    nan = g.const(np.nan, proto=TensorProto.DOUBLE)
+    if y_type == "multiclass":
+        g.node("Softmax", [raw], output=proba, axis=-1)
+    elif y_type == "binary":
+        positive = g.node("Sigmoid", [raw])
+        g.node("Concat", [g.node("Sub", [g.const(1.0), positive]), positive],
+               output=proba, axis=-1)
+    else:
+        g.node("Sigmoid", [raw], output=proba)
+        labels = g.node("Cast", [g.node("Greater", [raw, g.const(0.0)])],
+                        to=TensorProto.DOUBLE)
+        g.node("Where", [padding, nan, labels], output=label)
+        return
+    index = g.node("ArgMax", [proba], axis=-1, keepdims=0)
+    labels = g.node("Gather", [g.const(model.classes_.astype(np.float64),
+                                       proto=TensorProto.DOUBLE), index], axis=0)
+    first = g.node("Gather", [padding, g.const(0)], axis=2)  # (N, T)
+    g.node("Where", [first, nan, labels], output=label)
 
 
 # ------------------------------------------------------------------ scaler

@@ -132,8 +132,11 @@ def test_what_cannot_be_exported_is_refused_clearly():
         to_onnx(identity, X)
     labels = (np.nan_to_num(X[:, :, 0]) > 0).astype(int)
     per_step = fitted(RNNClassifier, X, labels, pooling=None)
-    with pytest.raises(NotImplementedError, match="pooling=None.*RNNRegressor only"):
+    with pytest.raises(ValueError, match="options={'zipmap': False}"):
         to_onnx(per_step, X)
+    named = fitted(RNNClassifier, X, np.where(labels, "up", "down"), pooling=None)
+    with pytest.raises(NotImplementedError, match="needs numeric classes"):
+        to_onnx(named, X, options={"zipmap": False})
     with pytest.raises(ValueError, match="X must be 3D"):
         to_onnx(identity, X[:, 0])
 
@@ -153,3 +156,20 @@ def test_outputs_at_every_step_come_back_in_place(cell, bidirectional):
         assert outputs.shape == expected.shape == (len(X_new), 13, 2)
         np.testing.assert_array_equal(np.isnan(outputs), np.isnan(expected))
         np.testing.assert_allclose(outputs, expected, atol=1e-5)
+
+
+def test_labels_and_probabilities_at_every_step():
+    X = padded_sequences(9)
+    X_new = padded_sequences(10, n_timesteps=13)
+    first = np.nan_to_num(X[:, :, 0])
+    for y in [(first > 0).astype(int), np.digitize(first, [-0.5, 0.5]) * 10,
+              np.stack([first > 0, np.nan_to_num(X[:, :, 1]) > 0], axis=2)]:
+        clf = fitted(RNNClassifier, X, y.astype(int), pooling=None, cell="lstm",
+                     bidirectional=True)
+        labels, proba = run(to_onnx(clf, X, options={"zipmap": False}), X_new)
+        expected = clf.predict_proba(X_new)
+        assert proba.shape == expected.shape
+        np.testing.assert_array_equal(np.isnan(proba), np.isnan(expected))
+        np.testing.assert_allclose(proba, expected, atol=1e-5)
+        # labels as predict gives them: numbers, NaN at padding steps
+        np.testing.assert_array_equal(labels, clf.predict(X_new))
