@@ -43,13 +43,15 @@ def fitted(Estimator, X, y, **params):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
-@pytest.mark.parametrize("group_steps", [1, 3])
+# one layer read step by step, two layers reading groups of 3 steps
+@pytest.mark.parametrize("layers, group_steps", [((5,), 1), ((5, 4), 3)])
 def test_classifier_probabilities_and_labels_match(cell, bidirectional, pooling,
-                                                   group_steps):
+                                                   layers, group_steps):
     X = padded_sequences(0)
     y = np.digitize(np.nanmean(X[:, :, 0], axis=1), [-0.2, 0.2])  # 3 classes
     clf = fitted(RNNClassifier, X, y, cell=cell, bidirectional=bidirectional,
-                 pooling=pooling, group_steps=group_steps)
+                 pooling=pooling, hidden_layer_sizes=layers,
+                 group_steps=group_steps)
     X_new = padded_sequences(1, n_timesteps=13)  # another length
     for dtype, tolerance in [(np.float32, 1e-5), (np.float64, 1e-5)]:
         onx = to_onnx(clf, X.astype(dtype), options={"zipmap": False})
