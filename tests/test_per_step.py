@@ -365,3 +365,13 @@ def test_early_stopping_refuses_a_split_without_weight():
     with pytest.raises(ValueError, match="every weight of the .* part is 0"):
         reg.fit(X, leaky_running_sum(X), sample_weight=weights)
     assert not hasattr(reg, "coefs_")
+
+
+def test_a_float32_model_predicts_and_forecasts_in_float32():
+    X = random_sequences(15).astype(np.float32)
+    reg = next_step_model("gru", X)
+    assert reg.predict(X).dtype == np.float32
+    assert reg.transform(X).dtype == np.float32
+    forecasts = reg.forecast(X, 3)
+    assert forecasts.dtype == np.float32
+    np.testing.assert_allclose(forecasts[:, 0], reg.predict(X)[:, -1], rtol=1e-6)
