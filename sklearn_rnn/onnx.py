@@ -141,10 +141,10 @@ def _valid_steps_first(g, X, group_steps):
     order of the steps (N, T) (int64: the original position of each new
     one) and where the original steps are valid (N, T) (1 or 0).
     """
-    valid = g.node("Not", [g.node("IsNaN", [X])])  # (N, T, F)
-    valid = g.node("Cast", [valid], to=g.proto_dtype)
+    is_nan = g.node("IsNaN", [X])  # (N, T, F)
+    valid = g.node("Cast", [g.node("Not", [is_nan])], to=g.proto_dtype)
     valid = g.node("ReduceMax", [valid, g.const([2])], keepdims=0)  # (N, T)
-    X = g.node("Where", [g.node("IsNaN", [X]), g.const(0.0), X])
+    X = g.node("Where", [is_nan, g.const(0.0), X])
     shape = g.node("Shape", [X])
     n_timesteps = g.node("Gather", [shape, g.const([1])], axis=0)  # [T]
     positions = g.node(
@@ -234,7 +234,11 @@ def _onnx_weights(net, params, layer, direction, dtype):
 
 
 def _network_output(scope, operator, container):
-    """The raw output (N, n_outputs) of a fitted RNN estimator."""
+    """The raw output of a fitted RNN estimator: (N, n_outputs), or (N, T,
+    n_outputs) NaN at padding for ``pooling=None``, in the input's dtype.
+
+    Returns the graph helper of that dtype and the output's name.
+    """
     model = operator.raw_operator
     net = model._net
     if net.pooling is None and isinstance(model, RNNClassifier):
@@ -294,19 +298,32 @@ def _network_output(scope, operator, container):
             "Reshape",
             [g.node("Transpose", [states], perm=[0, 2, 1, 3]), g.const([0, 0, -1])],
         )  # (T, N, D * H)
+    # the head, as in _bptt: what the output layer reads, then the layer
     if net.pooling is None:
-        raw = _per_step_output(g, inputs, params, order, valid_steps)
-        g = _Graph(scope, container, proto_dtype)
-        if proto_dtype == TensorProto.DOUBLE:
-            raw = g.node("Cast", [raw], to=TensorProto.DOUBLE)
-        return g, raw
-    if net.pooling == "last":
+        features = _steps_in_place(g, inputs, order, valid_steps)
+    else:
+        features = _pool(g, net.pooling, inputs, final, lengths)
+    raw = g.node("MatMul", [features, g.const(params["V"])])
+    raw = g.node("Add", [raw, g.const(params["c"])])
+    g = _Graph(scope, container, proto_dtype)
+    if proto_dtype == TensorProto.DOUBLE:
+        raw = g.node("Cast", [raw], to=TensorProto.DOUBLE)
+    return g, raw
+
+
+def _pool(g, pooling, top, final, lengths):
+    """The pooled state of each sequence, (N, D * H).
+
+    ``top`` (T, N, D * H) holds the last layer's states, valid steps first;
+    ``final`` (D, N, H) its final states (ONNX's Y_h), which 'last' reads.
+    """
+    if pooling == "last":
         pooled = g.node(
             "Reshape",
             [g.node("Transpose", [final], perm=[1, 0, 2]), g.const([0, -1])],
         )
     else:
-        n_steps = g.node("Gather", [g.node("Shape", [inputs]), g.const([0])], axis=0)
+        n_steps = g.node("Gather", [g.node("Shape", [top]), g.const([0])], axis=0)
         steps = g.node("Range", [g.const(0), g.node("Squeeze", [n_steps]),
                                  g.const(1)])
         valid = g.node(
@@ -316,10 +333,10 @@ def _network_output(scope, operator, container):
                                   g.const([0])])],
         )  # (T, N)
         valid = g.node("Unsqueeze", [valid, g.const([2])])
-        if net.pooling == "mean":
+        if pooling == "mean":
             summed = g.node(
                 "ReduceSum",
-                [g.node("Where", [valid, inputs, g.const(0.0)]), g.const([0])],
+                [g.node("Where", [valid, top, g.const(0.0)]), g.const([0])],
                 keepdims=0,
             )
             count = g.node("Cast", [g.node("Unsqueeze", [lengths, g.const([1])])],
@@ -328,23 +345,16 @@ def _network_output(scope, operator, container):
         else:
             pooled = g.node(
                 "ReduceMax",
-                [g.node("Where", [valid, inputs, g.const(-np.inf)]), g.const([0])],
+                [g.node("Where", [valid, top, g.const(-np.inf)]), g.const([0])],
                 keepdims=0,
             )
-    raw = g.node("MatMul", [pooled, g.const(params["V"])])
-    raw = g.node("Add", [raw, g.const(params["c"])])
-    g = _Graph(scope, container, proto_dtype)
-    if proto_dtype == TensorProto.DOUBLE:
-        raw = g.node("Cast", [raw], to=TensorProto.DOUBLE)
-    return g, raw
+    return pooled
 
 
-def _per_step_output(g, top, params, order, valid_steps):
-    """The output of every step, (N, T, n_outputs), back at the steps' original
-    positions, NaN at padding steps."""
-    raw = g.node("Add", [g.node("MatMul", [top, g.const(params["V"])]),
-                         g.const(params["c"])])  # (T, N, K), valid steps first
-    raw = g.node("Transpose", [raw], perm=[1, 0, 2])
+def _steps_in_place(g, top, order, valid_steps):
+    """The state of every step, (N, T, D * H), back at the steps' original
+    positions, NaN at padding steps (so the outputs there are NaN too)."""
+    states = g.node("Transpose", [top], perm=[1, 0, 2])  # valid steps first
     # the inverse of the order: where each original step went
     n_timesteps = g.node("Gather", [g.node("Shape", [order]), g.const([1])], axis=0)
     _, back = g.node(
@@ -353,11 +363,11 @@ def _per_step_output(g, top, params, order, valid_steps):
         n_outputs=2, axis=1, largest=1,
     )
     index = g.node("Expand", [g.node("Unsqueeze", [back, g.const([2])]),
-                              g.node("Shape", [raw])])
-    raw = g.node("GatherElements", [raw, index], axis=1)
+                              g.node("Shape", [states])])
+    states = g.node("GatherElements", [states, index], axis=1)
     valid = g.node("Cast", [g.node("Unsqueeze", [valid_steps, g.const([2])])],
                    to=TensorProto.BOOL)
-    return g.node("Where", [valid, raw, g.const(np.nan)])
+    return g.node("Where", [valid, states, g.const(np.nan)])
 
 
 # --------------------------------------------------------------- regressor
