@@ -74,6 +74,11 @@ TRUSTED_TYPES = [
 AUTO_BATCH_SIZE = 32
 
 
+def _valid_steps(X, pad):
+    """Where the steps of X are not padding, (n_samples, n_timesteps) of bool."""
+    return np.ones(X.shape[:2], dtype=bool) if pad is None else ~pad
+
+
 def _weights_of_steps(sample_weight, targeted, dtype):
     """Validated weights of the targeted steps, (n_targeted,), or None.
 
@@ -281,7 +286,7 @@ class BaseRNN(
             )
         return y_steps, targeted
 
-    def _encode_step_targets(self, y, sample_weight, pad, first_call, classes,
+    def _encode_step_targets(self, y, sample_weight, valid, first_call, classes,
                              incremental, dtype):
         """Encoded per-step targets and step weights for 3D X (``pooling=None``).
 
@@ -295,20 +300,20 @@ class BaseRNN(
             0 where a step has no target.
         step_weight : ndarray of shape (n_samples, n_timesteps)
         """
-        y_steps, targeted = self._step_targets(y, ~pad)
+        y_steps, targeted = self._step_targets(y, valid)
         Y_rows = self._validate_targets(
             y_steps[targeted], reset=first_call, classes=classes
         )
         sample_weight = _weights_of_steps(sample_weight, targeted, dtype)
         weight_rows = self._training_sample_weight(Y_rows, sample_weight, incremental)
-        step_weight = np.zeros(pad.shape, dtype)
+        step_weight = np.zeros(valid.shape, dtype)
         step_weight[targeted] = 1 if weight_rows is None else weight_rows
         if not step_weight.any():
             raise ValueError(
                 "Sample weights must contain at least one non-zero number at a "
                 "timestep that has a target."
             )
-        Y = np.zeros(pad.shape + (Y_rows.shape[1],), dtype)
+        Y = np.zeros(valid.shape + (Y_rows.shape[1],), dtype)
         Y[targeted] = Y_rows
         return Y, step_weight
 
@@ -424,13 +429,10 @@ class BaseRNN(
             )
         dtype = X.dtype
         if per_step and ndim == 3:
-            if pad is None:
-                pad = np.zeros(X.shape[:2], dtype=bool)
             Y, sample_weight = self._encode_step_targets(
-                y, sample_weight, pad, first_call, classes, incremental, dtype
+                y, sample_weight, _valid_steps(X, pad), first_call, classes,
+                incremental, dtype,
             )
-            if not pad.any():
-                pad = None
         else:
             Y = self._validate_targets(y, reset=first_call, classes=classes)
             if Y.shape[0] != X.shape[0]:
@@ -815,8 +817,7 @@ class BaseRNN(
             return out, None
         if ndim == 2:  # sequences of one step: one output each
             return out[:, 0], None
-        valid = np.ones(X.shape[:2], dtype=bool) if pad is None else ~pad
-        return out, valid
+        return out, _valid_steps(X, pad)
 
     def _map_rows(self, X, function, rows_function):
         """``rows_function`` of ``function``'s outputs for X, one row per output.
