@@ -28,10 +28,11 @@ def padded_sequences(seed, n_samples=24, n_timesteps=10, n_features=3):
 
 
 def run(onx, X):
+    """onnxruntime's outputs for X (the graph's one input, "X" for ours)."""
     session = onnxruntime.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
-    return session.run(None, {"X": X})
+    return session.run(None, {session.get_inputs()[0].name: X})
 
 
 def fitted(Estimator, X, y, **params):
@@ -94,7 +95,13 @@ def test_a_pipeline_with_the_scaler_and_zipmap_as_for_mlp():
         hidden_layer_sizes=4, max_iter=5, random_state=0))
     with pytest.warns(Warning, match="Maximum iterations"):
         pipeline.fit(X, y)
-    labels, proba = run(to_onnx(pipeline, X.astype(np.float32)), X.astype(np.float32))
+    onx = to_onnx(pipeline, X.astype(np.float32))
+    # one input "X" of any number of sequences and timesteps
+    (graph_input,) = onx.graph.input
+    assert graph_input.name == "X"
+    dims = graph_input.type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims] == [0, 0, X.shape[2]]
+    labels, proba = run(onx, X.astype(np.float32))
     np.testing.assert_array_equal(labels, pipeline.predict(X))
     # the default ZipMap output: a dictionary per sequence, as skl2onnx gives
     # MLPClassifier's probabilities
@@ -106,17 +113,10 @@ def test_a_pipeline_with_the_scaler_and_zipmap_as_for_mlp():
     mlp = MLPClassifier(hidden_layer_sizes=4, max_iter=5, random_state=0)
     with pytest.warns(Warning, match="Maximum iterations"):
         mlp.fit(flat, y)
-    mlp_labels, mlp_proba = run_2d(skl2onnx_to_onnx(mlp, flat.astype(np.float32)),
-                                   flat.astype(np.float32))
+    mlp_labels, mlp_proba = run(skl2onnx_to_onnx(mlp, flat.astype(np.float32)),
+                                flat.astype(np.float32))
     assert type(mlp_proba) is type(proba) and type(mlp_proba[0]) is type(proba[0])
     assert mlp_labels.dtype == labels.dtype
-
-
-def run_2d(onx, X):
-    session = onnxruntime.InferenceSession(
-        onx.SerializeToString(), providers=["CPUExecutionProvider"]
-    )
-    return session.run(None, {session.get_inputs()[0].name: X})
 
 
 def test_the_scaler_alone_keeps_padding():
