@@ -28,8 +28,8 @@ SMALL = dict(hidden_layer_sizes=(8,), max_iter=50)
 ESTIMATORS_SMALL = [
     *(
         # plain sgd learns slowest: its LSTM regressor needs about 60 epochs
-        # for check_regressors_train, so sgd gets 100
-        Estimator(**{**SMALL, "max_iter": 100 if solver == "sgd" else 50},
+        # for check_regressors_train, so sgd gets 75
+        Estimator(**{**SMALL, "max_iter": 75 if solver == "sgd" else 50},
                   solver=solver, cell=cell)
         for Estimator in (RNNRegressor, RNNClassifier)
         for solver in ("adam", "sgd", "lbfgs")
@@ -42,6 +42,9 @@ ESTIMATORS_SMALL = [
             dict(early_stopping=True),
             dict(dropout=0.2),
             dict(solver="CG", cell="rnn"),
+            dict(solver="TNC", cell="rnn"),
+            dict(solver="BFGS", cell="rnn"),
+            dict(solver="SLSQP", cell="rnn"),
             # (30 and 40 iterations pass every check, at a third of the time)
             dict(solver="trust-constr", cell="rnn", max_iter=30),
             # Newton-CG's Hessian products come from differences of gradients;
@@ -75,15 +78,26 @@ def expected_failed_checks(estimator):
     dropout masks, a sequence repeated twice is split or masked independently
     of its twin, while a sequence of weight 2 is split or masked once: no
     estimator can make the two fits equal, so scikit-learn's sample-weight
-    equivalence check cannot pass there. Likewise scikit-learn's multi-output
-    check ignores the positive_only tag and hands Poisson regression negative
-    targets. Everything else must pass.
+    equivalence check cannot pass there. Nor with scipy's TNC, which
+    differentiates the gradient numerically (see the reason below). Likewise
+    scikit-learn's multi-output check ignores the positive_only tag and hands
+    Poisson regression negative targets. Everything else must pass.
     """
     expected = {}
     if getattr(estimator, "early_stopping", False) or getattr(estimator, "dropout", 0):
         expected["check_sample_weight_equivalence_on_dense_data"] = (
             "a random validation split or random dropout masks cannot treat "
             "a repeated sequence like one of weight 2"
+        )
+    if getattr(estimator, "solver", None) == "TNC":
+        expected["check_sample_weight_equivalence_on_dense_data"] = (
+            "scipy's TNC takes Hessian-vector products from forward differences "
+            "of the gradient (a step near 1e-8), which turn the last-bit "
+            "difference between a weighted and a repeated sum (the objectives "
+            "agree to 1e-16: test_integer_sample_weight_equals_repeated_sequences)"
+            " into parameters 1e-9 apart after its first step and predictions "
+            "1e-7 apart at the end; no summation makes the two sums equal bit "
+            "for bit"
         )
     if getattr(estimator, "loss", None) == "poisson":
         # test_poisson_multioutput covers multi-output Poisson regression
