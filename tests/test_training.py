@@ -22,8 +22,10 @@ SMALL = dict(hidden_layer_sizes=(6,), random_state=0)
 
 @pytest.mark.parametrize("method", SCIPY_METHODS)
 def test_each_scipy_method_learns_and_keeps_its_result(method):
-    reg = RNNRegressor(**SMALL, solver=method, max_iter=150).fit(X, Y_REG)
-    clf = RNNClassifier(**SMALL, solver=method, max_iter=150).fit(X, Y_CLF)
+    # 40 iterations: enough for every method here (R^2 >= 0.99, accuracy 1),
+    # and Newton-CG's 105 iterations of Hessian products would cost 10 s
+    reg = RNNRegressor(**SMALL, solver=method, max_iter=40).fit(X, Y_REG)
+    clf = RNNClassifier(**SMALL, solver=method, max_iter=40).fit(X, Y_CLF)
     assert reg.score(X, Y_REG) > 0.9
     assert clf.score(X, Y_CLF) > 0.9
     for est in (reg, clf):
