@@ -781,6 +781,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
 
 @_fill_docstring
+def _ndim_or_none(X):
+    """``np.ndim(X)``, or None for a ragged list (its error comes later, ours)."""
+    try:
+        return np.ndim(X)
+    except ValueError:
+        return None
+
+
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier.
 
@@ -1142,7 +1150,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         self._validate_params_again()
         if not hasattr(self, "_theta") and classes is None:
-            if self.pooling is None and np.ndim(X) == 3:
+            if self.pooling is None and _ndim_or_none(X) == 3:
                 # per-step labels (n, T) or indicators (n, T, n_labels)
                 multilabel = np.ndim(y) == 3
             else:

@@ -189,6 +189,18 @@ def test_partial_fit_errors():
     assert est.validation_scores_ is None and est.t_ == len(X)
 
 
+@pytest.mark.parametrize("pooling", ["last", None])
+def test_partial_fit_on_ragged_sequences_raises_our_errors(pooling):
+    # unpadded sequences of different lengths: our messages, not NumPy's
+    ragged = [np.zeros((3, 2)), np.zeros((4, 2))]
+    clf = RNNClassifier(**SMALL, pooling=pooling)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(ragged, [0, 1])
+    with pytest.raises(ValueError, match="must be NaN-padded to one length"):
+        clf.partial_fit(ragged, [0, 1], classes=[0, 1])
+    assert not hasattr(clf, "n_features_in_")
+
+
 @pytest.mark.parametrize("solver", ["lbfgs", "CG", "L-BFGS-B"])
 def test_partial_fit_unavailable_for_scipy_methods(solver):
     for Estimator in (RNNRegressor, RNNClassifier):
