@@ -251,6 +251,31 @@ class _SequenceOutputMixin:
         )
 
 
+def _check_sequences_or_rows(estimator, X, reset):
+    """X as a float array: 3D sequences (NaN allowed) or validated 2D rows.
+
+    A 3D array goes through ``check_array`` (``validate_data`` refuses 3D),
+    and on ``reset`` sets ``n_features_in_`` from its last axis and forgets
+    any feature names; 2D rows go through ``validate_data``, which records or
+    checks both.
+    """
+    if getattr(X, "ndim", None) is None:
+        X = np.asarray(X)
+    if X.ndim != 3:
+        return validate_data(
+            estimator, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+        )
+    X = check_array(
+        X, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
+        estimator=estimator,
+    )
+    if reset:
+        estimator.n_features_in_ = X.shape[2]
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    return X
+
+
 class SequenceScaler(
     _SequenceOutputMixin,
     OneToOneFeatureMixin,
@@ -329,34 +354,15 @@ class SequenceScaler(
         is_3d : bool
             Whether the input was 3D (else outputs go back to 2D).
         """
-        if getattr(X, "ndim", None) is None:
-            X = np.asarray(X)
-        if X.ndim == 3:
-            X = check_array(
-                X,
-                allow_nd=True,
-                dtype=FLOAT_DTYPES,
-                ensure_all_finite="allow-nan",
-                estimator=self,
+        X = _check_sequences_or_rows(self, X, reset)
+        if X.ndim == 2:
+            return X[:, None, :], False
+        if not reset and X.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[2]} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input."
             )
-            if reset:
-                self.n_features_in_ = X.shape[2]
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-            elif X.shape[2] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[2]} features, but {type(self).__name__} is "
-                    f"expecting {self.n_features_in_} features as input."
-                )
-            return X, True
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=FLOAT_DTYPES,
-            ensure_all_finite="allow-nan",
-        )
-        return X[:, None, :], False
+        return X, True
 
     def fit(self, X, y=None, sample_weight=None):
         """Compute the mean and standard deviation of each feature.
@@ -563,21 +569,7 @@ class SequenceReshaper(_SequenceOutputMixin, TransformerMixin, BaseEstimator,
                 )
 
     def _validate(self, X, reset):
-        if getattr(X, "ndim", None) is None:
-            X = np.asarray(X)
-        if X.ndim == 3:
-            X = check_array(
-                X, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
-                estimator=self,
-            )
-            if reset:
-                self.n_features_in_ = X.shape[2]
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-            return X
-        return validate_data(
-            self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
-        )
+        return _check_sequences_or_rows(self, X, reset)
 
     def fit(self, X, y=None):
         """Check the parameters against the shape of X's samples.
