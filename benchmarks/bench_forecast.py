@@ -11,13 +11,13 @@ Run: ``python benchmarks/bench_forecast.py [--repeats N]``.
 """
 
 import argparse
-import platform
 import time
 import warnings
 
 import numpy as np
+from _machine import print_machine
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from sklearn_rnn import RNNRegressor
 
@@ -52,13 +52,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
-    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"machine: {platform.machine()}, {platform.processor() or '?'}; python "
-          f"{platform.python_version()}; numpy {np.__version__}")
-    for info in blas:
-        print(f"BLAS: {info['internal_api']} {info['version']}, limited to 1 thread")
+    print_machine()
     print(f"{N_SERIES} series, one feature, GRU of {HIDDEN} units, float64, "
-          f"median of {args.repeats} repeats, wall-clock\n")
+          f"1 BLAS thread, median of {args.repeats} repeats, wall-clock\n")
     print(f"{'T':>5} {'n':>5} | {'one pass T+n (s)':>16} {'forecast (s)':>13} "
           f"{'naive (s)':>10} | {'forecast/pass':>13} {'naive/pass':>10}")
     rng = np.random.RandomState(0)

@@ -15,6 +15,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from _machine import print_machine
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import RNNRegressor
@@ -36,6 +37,7 @@ def main():
         hidden_layer_sizes=(32,), cell=args.cell, max_iter=1, group_steps=1,
         random_state=0
     ).fit(X_train, X_train[:, -1, 0])
+    print_machine()
     print(f"{args.cell} H=32, T={T}, F={F}, float64; chunk budget "
           f"{CHUNK_BUDGET_BYTES / 2**20:.0f} MiB\n")
     print(f"{'n_samples':>10} | {'X MiB':>8} | {'peak beyond X MiB':>17} | "

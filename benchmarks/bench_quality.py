@@ -27,11 +27,11 @@ candidate default with the current one).
 
 import argparse
 import json
-import platform
 import time
 import warnings
 
 import numpy as np
+from _machine import print_machine
 from joblib import Parallel, delayed
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyRegressor
@@ -43,9 +43,8 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
-import sklearn_rnn
 from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
@@ -227,9 +226,14 @@ def main():
         )
         return
 
-    blas = [(lib["internal_api"], lib["version"]) for lib in threadpool_info()]
+    try:
+        import aeon
+
+        aeon_version = aeon.__version__
+    except ImportError:
+        aeon_version = "not installed"
+    print_machine(aeon=aeon_version)
     print(
-        f"sklearn_rnn {sklearn_rnn.__version__}, {platform.machine()}, BLAS {blas}, "
         f"1 BLAS thread per fit, {args.jobs} processes; seeds 0-{args.seeds - 1}; "
         f"extra RNN parameters: {args.params or 'none'}"
     )

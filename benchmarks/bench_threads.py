@@ -7,13 +7,13 @@ and their ratio. Run: ``python benchmarks/bench_threads.py [--repeats N]``.
 """
 
 import argparse
-import platform
 import time
 import warnings
 
 import numpy as np
+from _machine import print_machine
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from sklearn_rnn import RNNRegressor
 
@@ -40,12 +40,7 @@ def main():
     parser.add_argument("--n-samples", type=int, default=2048)
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
-    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"machine: {platform.machine()}, {platform.processor() or '?'}; python "
-          f"{platform.python_version()}; numpy {np.__version__}")
-    for info in blas:
-        print(f"BLAS: {info['internal_api']} {info['version']} "
-              f"({info.get('architecture')}), default threads {info['num_threads']}")
+    print_machine()
     print(f"n_samples={args.n_samples}, batch 64, Adam, float64, "
           f"median of {args.repeats} interleaved repeats, wall-clock\n")
     print(f"{'H':>5} {'T':>5} {'F':>4} | {'1 thread s/epoch':>17} "

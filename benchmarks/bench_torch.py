@@ -26,15 +26,14 @@ subset. PyTorch comes from the ``parity`` extra (``torch==2.13.0``).
 """
 
 import argparse
-import os
-import platform
 import time
 import tracemalloc
 import warnings
 
 import numpy as np
+from _machine import print_machine
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from sklearn_rnn import RNNRegressor
 
@@ -187,14 +186,7 @@ def main():
         torch = None
     timer = Timer(args.wall)
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, "
-          f"{os.cpu_count()} cores; python {platform.python_version()}; numpy "
-          f"{np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
-    for info in threadpool_info():
-        if info["user_api"] == "blas":
-            print(f"BLAS: {info['internal_api']} {info['version']} "
-                  f"({info.get('architecture')}), {info['num_threads']} threads by "
-                  "default")
+    print_machine(torch=torch.__version__ if torch else "not installed")
     clock = "wall-clock" if args.wall else "CPU time"
     print(f"measured with {args.threads} BLAS thread(s) and {args.threads} torch "
           f"thread(s); {clock}; medians of {args.repeats} interleaved repeats; "
