@@ -780,7 +780,6 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return tags
 
 
-@_fill_docstring
 def _ndim_or_none(X):
     """``np.ndim(X)``, or None for a ragged list (its error comes later, ours)."""
     try:
@@ -789,6 +788,7 @@ def _ndim_or_none(X):
         return None
 
 
+@_fill_docstring
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier.
 

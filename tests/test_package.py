@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceReshaper, SequenceScaler
 from sklearn_rnn._demo import command_line
 
 
@@ -64,3 +65,16 @@ def test_the_demo_prints_its_results_without_warnings(capsys):
         scores = main(n_splits=2, max_iter=2, hidden_units=8)
     assert scores.shape == (2,)
     assert "mean test accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "Estimator", [RNNClassifier, RNNRegressor, SequenceScaler, SequenceReshaper]
+)
+def test_docstrings_document_every_parameter(Estimator):
+    # the estimators share their parameter text through a template: a class
+    # that lost its decorator would show "%(parameters)s" instead
+    doc = Estimator.__doc__
+    assert "%(" not in doc
+    section = doc.split("Parameters\n    ----------\n", 1)[1].split("\n    ---")[0]
+    documented = set(re.findall(r"^    (\w+) :", section, flags=re.MULTILINE))
+    assert documented == set(Estimator().get_params())
