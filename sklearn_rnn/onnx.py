@@ -416,18 +416,12 @@ def _convert_classifier(scope, operator, container):
         return
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     y_type = model._label_binarizer.y_type_
-    if y_type == "multiclass":
-        g.node("Softmax", [raw], output=proba, axis=1)
-    elif y_type == "binary":
-        positive = g.node("Sigmoid", [raw])
-        g.node("Concat", [g.node("Sub", [g.const(1.0), positive]), positive],
-               output=proba, axis=1)
-    else:  # multilabel: independent logistic outputs, labels 0/1
-        g.node("Sigmoid", [raw], output=proba)
+    _probabilities(g, y_type, raw, proba)
+    if y_type == "multilabel-indicator":  # labels 0/1
         g.node("Cast", [g.node("Greater", [raw, g.const(0.0)])], output=label,
                to=TensorProto.INT64)
         return
-    index = g.node("ArgMax", [proba], axis=1, keepdims=0)
+    index = g.node("ArgMax", [proba], axis=-1, keepdims=0)
     classes = model.classes_
     if classes.dtype.kind in "iub":
         g.node("Gather", [g.const(classes.astype(np.int64)), index], output=label,
@@ -438,6 +432,19 @@ def _convert_classifier(scope, operator, container):
         g.node("Gather", [names, index], output=label, axis=0)
 
 
+def _probabilities(g, y_type, raw, proba):
+    """Write the probabilities of the raw outputs (classes on the last axis,
+    pooled or per step) to the output ``proba``, as ``predict_proba``."""
+    if y_type == "multiclass":
+        g.node("Softmax", [raw], output=proba, axis=-1)
+    elif y_type == "binary":
+        positive = g.node("Sigmoid", [raw])
+        g.node("Concat", [g.node("Sub", [g.const(1.0), positive]), positive],
+               output=proba, axis=-1)
+    else:  # multilabel: independent logistic outputs
+        g.node("Sigmoid", [raw], output=proba)
+
+
 def _convert_per_step_classifier(g, model, raw, operator):
     """Labels (float, NaN at padding) and probabilities at every step."""
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
@@ -445,14 +452,8 @@ def _convert_per_step_classifier(g, model, raw, operator):
     # raw is NaN at padding steps, and so is everything computed from it
     padding = g.node("IsNaN", [raw])
     nan = g.const(np.nan, proto=TensorProto.DOUBLE)
-    if y_type == "multiclass":
-        g.node("Softmax", [raw], output=proba, axis=-1)
-    elif y_type == "binary":
-        positive = g.node("Sigmoid", [raw])
-        g.node("Concat", [g.node("Sub", [g.const(1.0), positive]), positive],
-               output=proba, axis=-1)
-    else:
-        g.node("Sigmoid", [raw], output=proba)
+    _probabilities(g, y_type, raw, proba)
+    if y_type == "multilabel-indicator":
         labels = g.node("Cast", [g.node("Greater", [raw, g.const(0.0)])],
                         to=TensorProto.DOUBLE)
         g.node("Where", [padding, nan, labels], output=label)
