@@ -12,7 +12,7 @@ from sklearn_rnn._bptt import (
     predict_raw,
     to_time_major,
 )
-from sklearn_rnn._params import init_params
+from sklearn_rnn._params import init_params, unpack
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "identity"]
 # squared error, binary and softmax cross-entropy, Poisson deviance (log link)
@@ -407,3 +407,37 @@ def test_per_step_loss_is_the_weighted_mean_over_targeted_steps():
     np.testing.assert_allclose(
         loss, (per_step * step_weight).sum() / step_weight.sum(), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("pooling", ["last", None])
+@pytest.mark.parametrize("cell", CELLS)
+def test_l2_penalty_is_half_alpha_times_the_squared_weights_over_the_weight_sum(
+    cell, pooling
+):
+    # MLP's alpha: 0.5 * alpha * ||weights||² / n_samples, here over every
+    # weight matrix (input W, recurrent R, output V, both directions, every
+    # layer) and no bias, divided by the weight sum that divides the data term
+    rng = np.random.RandomState(4)
+    X = make_batch(rng, "mid")
+    pad = np.isnan(X).all(axis=2)
+    net = Network(N_FEATURES, (4, 3), N_OUTPUTS, pooling=pooling, cell=cell,
+                  bidirectional=True)
+    theta = init_params(rng, net.index, "tanh", cell=cell)
+    theta += 0.3 * rng.normal(size=net.n_params)  # no bias left at 0
+    if pooling is None:
+        Y, weight = make_step_targets(rng, "identity", pad)
+    else:
+        Y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
+        weight = rng.uniform(0.5, 2, size=N_SAMPLES)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    with_l2, _ = LossGrad(net, alpha=0.7)(theta, X_tm, pad_tm, Y, weight)
+    without, _ = LossGrad(net, alpha=0.0)(theta, X_tm, pad_tm, Y, weight)
+    params = unpack(theta, net.index)
+    weights = [name for name in params if name.split("_")[0] in ("W", "R", "V")]
+    assert len(weights) == 2 * 2 * 2 + 1  # W and R x 2 directions x 2 layers, V
+    squared = sum((params[name] ** 2).sum() for name in weights)
+    assert with_l2 - without == pytest.approx(
+        0.5 * 0.7 * squared / weight.sum(), rel=1e-10
+    )
+    # (the gradient of the whole loss, penalty included, is checked against
+    # finite differences with alpha > 0 by the tests above)

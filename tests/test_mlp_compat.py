@@ -124,6 +124,22 @@ def test_poisson_sample_weight_equals_repetition():
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7)
 
 
+@pytest.mark.parametrize("Estimator", CLASSIFIERS + REGRESSORS)
+def test_alpha_shrinks_the_weights_not_the_biases(Estimator):
+    # alpha is an L2 penalty on coefs_ alone: a strong one shrinks them, and
+    # the output bias, free of it, still fits the targets' mean
+    y = Y_BINARY if Estimator in CLASSIFIERS else Y_REG + 3.0
+    squared_norms = []
+    for alpha in (0.0, 10.0):
+        est = fit_quietly(
+            Estimator(**SMALL, solver="lbfgs", alpha=alpha, max_iter=300), X, y
+        )
+        squared_norms.append(sum((coef**2).sum() for coef in est.coefs_))
+    assert squared_norms[1] < 0.5 * squared_norms[0]
+    if Estimator in REGRESSORS:
+        assert est.predict(X).mean() == pytest.approx(y.mean(), abs=0.05)
+
+
 @pytest.mark.parametrize("Estimator", CLASSIFIERS)
 def test_best_loss_is_none_with_early_stopping(Estimator):
     est = Estimator(**SMALL, early_stopping=True, max_iter=30)
