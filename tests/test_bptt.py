@@ -441,3 +441,22 @@ def test_l2_penalty_is_half_alpha_times_the_squared_weights_over_the_weight_sum(
     )
     # (the gradient of the whole loss, penalty included, is checked against
     # finite differences with alpha > 0 by the tests above)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_no_sample_weight_is_a_weight_of_one_for_every_sequence(cell):
+    # the unweighted loss is the mean over the sequences, penalty included,
+    # as the weighted one is with every weight 1 (fits without sample_weight
+    # take this path)
+    rng = np.random.RandomState(6)
+    X = make_batch(rng, "pre")
+    pad = np.isnan(X).all(axis=2)
+    net = Network(N_FEATURES, (4,), N_OUTPUTS, cell=cell)
+    theta = init_params(rng, net.index, "tanh", cell=cell)
+    Y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    loss_grad = LossGrad(net, alpha=0.3)
+    unweighted = loss_grad(theta, X_tm, pad_tm, Y)
+    ones = loss_grad(theta, X_tm, pad_tm, Y, np.ones(N_SAMPLES))
+    assert unweighted[0] == pytest.approx(ones[0], rel=1e-12)
+    np.testing.assert_allclose(unweighted[1], ones[1], rtol=1e-12, atol=1e-15)

@@ -72,21 +72,30 @@ def test_chunked_prediction_equals_unchunked(cell, hidden_layer_sizes, monkeypat
             np.testing.assert_allclose(a, b, rtol=4 * eps, atol=4 * eps)
 
 
-def test_chunked_loss_and_gradient_equal_the_whole_batch():
-    net = Network(3, (5,), 1, cell="lstm")
+@pytest.mark.parametrize("per_step, weighted", [(False, True), (False, False),
+                                               (True, True)])
+def test_chunked_loss_and_gradient_equal_the_whole_batch(per_step, weighted):
+    # each chunk is divided by the whole batch's weight (or sequence count), so
+    # that the chunks add up: pooled with and without weights, and per step
+    # (where weights are required: 0 at padding)
+    net = Network(3, (5,), 1, cell="lstm", pooling=None if per_step else "last")
     theta = init_params(rng, net.index, "tanh", cell="lstm")
-    X_tm, pad_tm = to_time_major(X, np.isnan(X).all(axis=2), np.float64)
-    weights = rng.uniform(0.5, 2, size=len(X))
+    pad = np.isnan(X).all(axis=2)
+    X_tm, pad_tm = to_time_major(X, pad, np.float64)
+    if per_step:
+        Y = np.nan_to_num(X[:, :, :1])
+        weights = np.where(pad, 0, rng.uniform(0.5, 2, size=pad.shape))
+    else:
+        Y = Y_REG[:, None]
+        weights = rng.uniform(0.5, 2, size=len(X)) if weighted else None
     loss_grad = LossGrad(net, alpha=0.1)
-    whole = Batch(X_tm, pad_tm, Y_REG[:, None], weights).loss_grad(loss_grad, theta)
-    chunked = Batch(X_tm, pad_tm, Y_REG[:, None], weights, max_chunk=7).loss_grad(
-        loss_grad, theta
-    )
+    whole = Batch(X_tm, pad_tm, Y, weights).loss_grad(loss_grad, theta)
+    chunked = Batch(X_tm, pad_tm, Y, weights, max_chunk=7).loss_grad(loss_grad, theta)
     assert chunked[0] == pytest.approx(whole[0], rel=1e-12)
     np.testing.assert_allclose(chunked[1], whole[1], rtol=1e-10, atol=1e-14)
     # the loss alone (no backward pass), whole and chunked, is the same value
     for max_chunk in (None, 7):
-        batch = Batch(X_tm, pad_tm, Y_REG[:, None], weights, max_chunk=max_chunk)
+        batch = Batch(X_tm, pad_tm, Y, weights, max_chunk=max_chunk)
         assert batch.loss(loss_grad, theta) == pytest.approx(whole[0], rel=1e-12)
 
 
