@@ -427,7 +427,7 @@ def test_l2_penalty_is_half_alpha_times_the_squared_weights_over_the_weight_sum(
     if pooling is None:
         Y, weight = make_step_targets(rng, "identity", pad)
     else:
-        Y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
+        Y = make_targets(rng, "identity")
         weight = rng.uniform(0.5, 2, size=N_SAMPLES)
     X_tm, pad_tm = to_time_major(X, pad, np.float64)
     with_l2, _ = LossGrad(net, alpha=0.7)(theta, X_tm, pad_tm, Y, weight)
@@ -453,7 +453,7 @@ def test_no_sample_weight_is_a_weight_of_one_for_every_sequence(cell):
     pad = np.isnan(X).all(axis=2)
     net = Network(N_FEATURES, (4,), N_OUTPUTS, cell=cell)
     theta = init_params(rng, net.index, "tanh", cell=cell)
-    Y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
+    Y = make_targets(rng, "identity")
     X_tm, pad_tm = to_time_major(X, pad, np.float64)
     loss_grad = LossGrad(net, alpha=0.3)
     unweighted = loss_grad(theta, X_tm, pad_tm, Y)
