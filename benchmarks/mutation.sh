@@ -9,11 +9,12 @@
 # again to resume an interrupted run. At the end mutmut lists the mutants that
 # survived, each one a change of the code that no test noticed.
 #
-# mutmut counts a timeout as detected. Keep its default CPU limit, 30 times
-# (the tests' time + 1 s): the limit must also cover pytest's start-up in each
-# mutant's process (the imports of torch and scikit-learn). At 6 times, 242 of
-# _bptt.py's 692 mutants were stopped as timeouts; run to the end, 58 of them
-# passed every test.
+# mutmut counts a timeout as detected, so a timeout must be a real one. Each
+# mutant's tests run in a process forked from one that has already run them;
+# without OMP_NUM_THREADS=1 (below) PyTorch's OpenMP threads hang there: 242 of
+# _bptt.py's 692 mutants "timed out", and run again in fresh processes 58 of
+# them passed every test. Keep mutmut's default limits (15 times the tests'
+# time + 1 s of wall time, twice that of CPU time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 module="${1:-losses}"
@@ -82,5 +83,9 @@ git ls-files -z | xargs -0 cp --parents -t "$work"
 cd "$work"
 # mutmut imports scipy before conftest.py could set this (see conftest.py)
 export SCIPY_ARRAY_API=1
+# mutmut forks each mutant's test run from a process that has already run the
+# tests; an OpenMP thread pool that PyTorch started there hangs in the forked
+# child, and the hang counts as a timeout. One thread starts no pool.
+export OMP_NUM_THREADS=1
 mutmut run --max-children "${MUTMUT_CHILDREN:-2}"
 mutmut results
