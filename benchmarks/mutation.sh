@@ -48,10 +48,14 @@ case "$module" in
       tests/test_bptt.py::test_cells_padded_batch_equals_unpadded_sequences
       tests/test_bptt.py::test_backward_in_blocks_of_steps_equals_all_steps_at_once
       tests/test_bptt.py::test_gradients_of_batches_big_enough_for_the_exp_forms
+      tests/test_bptt.py::test_float32_passes_keep_every_work_array_in_float32
       tests/test_cells.py::test_saturated_gates_forward_and_backward_without_warnings
       tests/test_cells.py::test_padding_anywhere_predicts_as_unpadded
       tests/test_cells.py::test_parameter_shapes_and_views
-      tests/test_cells.py::test_dropout_is_training_only_and_reproducible" ;;
+      tests/test_cells.py::test_dropout_is_training_only_and_reproducible
+      tests/test_per_step.py::test_forecast_feeds_each_prediction_back
+      tests/test_per_step.py::test_forecast_from_a_padded_history_equals_the_unpadded_one
+      tests/test_per_step.py::test_a_float32_model_predicts_and_forecasts_in_float32" ;;
   *)
     echo "usage: $0 [losses|bptt|cells]" >&2
     exit 2 ;;

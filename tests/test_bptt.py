@@ -258,10 +258,14 @@ def test_backward_in_blocks_of_steps_equals_all_steps_at_once(cell, monkeypatch)
 
 
 @pytest.mark.parametrize("cell", CELLS)
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype):
+@pytest.mark.parametrize(
+    "dtype, activation",
+    [(np.float64, activation) for activation in ACTIVATIONS] + [(np.float32, "tanh")],
+)
+def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype, activation):
     # 32 units reach _activations.EXP_FORM_MIN_UNITS: the exp-based tanh and
-    # sigmoid and the LSTM's one-exp step are used
+    # sigmoid are used, and the LSTM's one-exp step, which computes the
+    # candidate as a tanh and so must serve activation='tanh' alone
     from sklearn_rnn._activations import EXP_FORM_MIN_UNITS
 
     n_samples, n_hidden = 8, 32
@@ -270,7 +274,7 @@ def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype):
     X = make_batch(rng, "post", n_samples=n_samples, n_timesteps=5)
     pad = np.isnan(X).all(axis=2)
     Y = make_targets(rng, "identity", n_samples=n_samples)
-    net = Network(N_FEATURES, (n_hidden,), N_OUTPUTS, cell=cell)
+    net = Network(N_FEATURES, (n_hidden,), N_OUTPUTS, cell=cell, activation=activation)
     if dtype == np.float64:
         check_gradient(net, X, pad, Y, rng)
         return
@@ -285,6 +289,29 @@ def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype):
         assert grad.dtype == precision
         grads.append(grad)
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_float32_passes_keep_every_work_array_in_float32(cell):
+    # float32 halves a fit's memory only if the forward and backward passes'
+    # work arrays (states, gates, their gradients) are float32 too
+    rng = np.random.RandomState(9)
+    X = make_batch(rng, "mid", n_samples=6, n_timesteps=5)
+    pad = np.isnan(X).all(axis=2)
+    Y = make_targets(rng, "identity", n_samples=6).astype(np.float32)
+    X_tm, pad_tm = to_time_major(X, pad, np.float32)
+    # both sides of EXP_FORM_MIN_UNITS; a second layer needs the input gradient
+    for n_hidden in (8, 32):
+        net = Network(N_FEATURES, (n_hidden, 4), N_OUTPUTS, cell=cell,
+                      bidirectional=True)
+        theta = init_params(rng, net.index, "tanh", cell=cell).astype(np.float32)
+        loss_grad = LossGrad(net, alpha=0.1)
+        _, grad = loss_grad(theta, X_tm, pad_tm, Y)
+        assert grad.dtype == np.float32
+        work_arrays = loss_grad.workspace._arrays
+        assert len(work_arrays) > 10
+        assert {key: a.dtype for key, a in work_arrays.items()
+                if a.dtype != np.float32} == {}
 
 
 # 'last' pooling is covered for every cell, padding, direction and dropout by

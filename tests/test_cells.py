@@ -125,7 +125,12 @@ def test_gated_cells_remember_the_first_of_40_steps_with_the_defaults(cell, seed
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "identity"])
 @pytest.mark.parametrize("cell", CELLS)
-def test_saturated_gates_forward_and_backward_without_warnings(cell, activation, dtype):
+# 32 units reach _activations.EXP_FORM_MIN_UNITS: the exp forms, and the
+# LSTM's one-exp step
+@pytest.mark.parametrize("n_hidden", [3, 32])
+def test_saturated_gates_forward_and_backward_without_warnings(
+    cell, activation, dtype, n_hidden
+):
     # pre-activations of +-1e4 overflow exp inside the sigmoid and tanh: the
     # loops must give the exact limits silently and keep everything finite
     import warnings
@@ -133,7 +138,7 @@ def test_saturated_gates_forward_and_backward_without_warnings(cell, activation,
     from sklearn_rnn._bptt import LossGrad, Network
     from sklearn_rnn._params import init_params
 
-    net = Network(2, (3,), 1, activation=activation, cell=cell)
+    net = Network(2, (n_hidden,), 1, activation=activation, cell=cell)
     theta = init_params(np.random.RandomState(0), net.index, activation, dtype, cell)
     X_tm = (1e4 * np.sign(rng.normal(size=(5, 4, 2)))).astype(dtype)
     Y = np.ones((4, 1), dtype=dtype)

@@ -367,9 +367,10 @@ def test_early_stopping_refuses_a_split_without_weight():
     assert not hasattr(reg, "coefs_")
 
 
-def test_a_float32_model_predicts_and_forecasts_in_float32():
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_float32_model_predicts_and_forecasts_in_float32(cell):
     X = random_sequences(15).astype(np.float32)
-    reg = next_step_model("gru", X)
+    reg = next_step_model(cell, X)
     assert reg.predict(X).dtype == np.float32
     assert reg.transform(X).dtype == np.float32
     forecasts = reg.forecast(X, 3)
