@@ -21,7 +21,9 @@ module="${1:-losses}"
 case "$module" in
   losses)
     sources="_losses.py _activations.py"
-    tests="tests/test_activations_losses.py tests/test_parity.py" ;;
+    # (the per-step test hands the losses (n_timesteps, n_samples, n_outputs))
+    tests="tests/test_activations_losses.py tests/test_parity.py
+      tests/test_bptt.py::test_per_step_loss_is_the_weighted_mean_over_targeted_steps" ;;
   bptt)
     sources="_bptt.py"
     tests="tests/test_parity.py

@@ -131,3 +131,17 @@ def test_cross_entropy_is_finite_for_extreme_logits():
         per_sample, d_raw = LOSS_FUNCTIONS[name](raw, Y)
         assert np.isfinite(per_sample).all() and np.isfinite(d_raw).all()
         assert per_sample[0] > 1000  # the exact loss, not a clipped one
+
+
+def test_a_row_loses_nothing_to_an_extreme_row_in_its_batch():
+    # every loss is row by row: softmax shifts each row by ITS maximum (a shift
+    # by the batch's maximum would underflow the moderate row's exp to 0 and
+    # give it an infinite loss)
+    raw = np.array([[800.0, -800.0, 0.0], [0.0, 1.0, -1.0]])
+    Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    for name in ("identity", "logistic", "softmax"):
+        per_sample, d_raw = LOSS_FUNCTIONS[name](raw, Y)
+        for i in range(len(raw)):
+            alone, d_alone = LOSS_FUNCTIONS[name](raw[i : i + 1], Y[i : i + 1])
+            np.testing.assert_allclose(per_sample[i], alone[0], rtol=1e-15)
+            np.testing.assert_allclose(d_raw[i], d_alone[0], rtol=1e-15)
