@@ -30,6 +30,7 @@ case "$module" in
       tests/test_bptt.py::test_per_step_loss_is_the_weighted_mean_over_targeted_steps
       tests/test_bptt.py::test_l2_penalty_is_half_alpha_times_the_squared_weights_over_the_weight_sum
       tests/test_bptt.py::test_no_sample_weight_is_a_weight_of_one_for_every_sequence
+      tests/test_bptt.py::test_float32_passes_keep_every_work_array_in_float32
       tests/test_resources.py::test_chunked_loss_and_gradient_equal_the_whole_batch
       tests/test_bptt.py::test_per_step_gradients_on_every_coordinate[1-rnn-layers1-False-pre]
       tests/test_bptt.py::test_per_step_gradients_on_every_coordinate[2-rnn-layers2-False-post]

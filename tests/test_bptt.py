@@ -300,13 +300,16 @@ def test_float32_passes_keep_every_work_array_in_float32(cell):
     pad = np.isnan(X).all(axis=2)
     Y = make_targets(rng, "identity", n_samples=6).astype(np.float32)
     X_tm, pad_tm = to_time_major(X, pad, np.float32)
-    # both sides of EXP_FORM_MIN_UNITS; a second layer needs the input gradient
-    for n_hidden in (8, 32):
-        net = Network(N_FEATURES, (n_hidden, 4), N_OUTPUTS, cell=cell,
-                      bidirectional=True)
+    # both sides of EXP_FORM_MIN_UNITS; a second layer needs the input
+    # gradient; each pooling has its own arrays, and so has dropout
+    for n_hidden, pooling in [(8, "last"), (32, "mean"), (32, "max")]:
+        net = Network(N_FEATURES, (n_hidden, 4), N_OUTPUTS, pooling=pooling,
+                      cell=cell, bidirectional=True)
         theta = init_params(rng, net.index, "tanh", cell=cell).astype(np.float32)
+        masks = dropout_masks(rng, net, len(Y), 0.3, np.float32)
+        assert {mask.dtype for mask in masks} == {np.dtype(np.float32)}
         loss_grad = LossGrad(net, alpha=0.1)
-        _, grad = loss_grad(theta, X_tm, pad_tm, Y)
+        _, grad = loss_grad(theta, X_tm, pad_tm, Y, masks=masks)
         assert grad.dtype == np.float32
         work_arrays = loss_grad.workspace._arrays
         assert len(work_arrays) > 10
