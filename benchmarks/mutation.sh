@@ -9,12 +9,11 @@
 # again to resume an interrupted run. At the end mutmut lists the mutants that
 # survived, each one a change of the code that no test noticed.
 #
-# mutmut counts a timeout as detected, so a timeout must be a real one. Each
-# mutant's tests run in a process forked from one that has already run them;
-# without OMP_NUM_THREADS=1 (below) PyTorch's OpenMP threads hang there: 242 of
-# _bptt.py's 692 mutants "timed out", and run again in fresh processes 58 of
-# them passed every test. Keep mutmut's default limits (15 times the tests'
-# time + 1 s of wall time, twice that of CPU time).
+# mutmut counts a timeout as detected, so a timeout must be a real one: see
+# OMP_NUM_THREADS below (without it, 242 of _bptt.py's 692 mutants "timed
+# out", and 58 of them passed every test when run again in fresh processes).
+# Keep mutmut's default limits (15 times the tests' time + 1 s of wall time,
+# twice that of CPU time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 module="${1:-losses}"
