@@ -1,13 +1,14 @@
 """scikit-learn's ``check_estimator`` on every configuration as a user types it.
 
 The test suite checks the bare defaults as typed and every solver x cell at a
-small size (8 units, 100 iterations), which fits its time budget; this script
-runs the whole matrix at the default size (64 units, the default iterations):
-every accepted solver name x cell, ``early_stopping=True`` and ``dropout=0.2``,
-for both estimators. It prints one row per configuration: the checks run, the
-ones that failed (the sample-weight equivalence check is impossible in
-principle with a random validation split or random dropout masks and is marked
-so), and the time. One BLAS thread per check run, ``--jobs`` processes.
+small size (8 units, 50 iterations, 75 for sgd), which fits its time budget;
+this script runs the whole matrix at the default size (64 units, the default
+iterations): every accepted solver name x cell, ``early_stopping=True`` and
+``dropout=0.2``, for both estimators. It prints one row per configuration: the
+checks run, the ones that failed (the sample-weight equivalence check is
+impossible in principle with a random validation split or random dropout masks
+and is marked so), and the time. One BLAS thread per check run, ``--jobs``
+processes.
 
 Run: ``python benchmarks/check_as_typed.py [--jobs 2] [--only SUBSTRING]``
 (about an hour on 2 cores).
