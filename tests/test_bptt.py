@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
+from sklearn_rnn._activations import EXP_FORM_MIN_UNITS
 from sklearn_rnn._bptt import (
     LossGrad,
     Network,
@@ -266,8 +267,6 @@ def test_gradients_of_batches_big_enough_for_the_exp_forms(cell, dtype, activati
     # 32 units reach _activations.EXP_FORM_MIN_UNITS: the exp-based tanh and
     # sigmoid are used, and the LSTM's one-exp step, which computes the
     # candidate as a tanh and so must serve activation='tanh' alone
-    from sklearn_rnn._activations import EXP_FORM_MIN_UNITS
-
     n_samples, n_hidden = 8, 32
     assert n_hidden >= EXP_FORM_MIN_UNITS
     rng = np.random.RandomState(8)
@@ -302,7 +301,9 @@ def test_float32_passes_keep_every_work_array_in_float32(cell):
     X_tm, pad_tm = to_time_major(X, pad, np.float32)
     # both sides of EXP_FORM_MIN_UNITS; a second layer needs the input
     # gradient; each pooling has its own arrays, and so has dropout
-    for n_hidden, pooling in [(8, "last"), (32, "mean"), (32, "max")]:
+    for n_hidden, pooling in [(EXP_FORM_MIN_UNITS - 1, "last"),
+                              (EXP_FORM_MIN_UNITS, "mean"),
+                              (EXP_FORM_MIN_UNITS, "max")]:
         net = Network(N_FEATURES, (n_hidden, 4), N_OUTPUTS, pooling=pooling,
                       cell=cell, bidirectional=True)
         theta = init_params(rng, net.index, "tanh", cell=cell).astype(np.float32)

@@ -7,6 +7,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, pad_sequences
+from sklearn_rnn._activations import EXP_FORM_MIN_UNITS
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(90, 7, 2))
@@ -125,9 +126,8 @@ def test_gated_cells_remember_the_first_of_40_steps_with_the_defaults(cell, seed
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "identity"])
 @pytest.mark.parametrize("cell", CELLS)
-# 32 units reach _activations.EXP_FORM_MIN_UNITS: the exp forms, and the
-# LSTM's one-exp step
-@pytest.mark.parametrize("n_hidden", [3, 32])
+# EXP_FORM_MIN_UNITS units take the exp forms, and the LSTM's one-exp step
+@pytest.mark.parametrize("n_hidden", [3, EXP_FORM_MIN_UNITS])
 def test_saturated_gates_forward_and_backward_without_warnings(
     cell, activation, dtype, n_hidden
 ):
