@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._cells import CELLS, FinalStateGradient, final_state
+from ._cells import CELLS, FinalStateGradient, column_sums, final_state
 from ._losses import LOSS_FUNCTIONS
 from ._params import layer_param_names, make_param_index, n_params, penalty_mask, unpack
 from ._resources import Workspace
@@ -250,7 +250,7 @@ def _head_backward(net, params, grads, cache, d_raw, empty):
         d_raw.reshape(-1, n_outputs),
         out=grads["V"],
     )
-    np.sum(d_raw.reshape(-1, n_outputs), axis=0, out=grads["c"])
+    column_sums(d_raw.reshape(-1, n_outputs), grads["c"])
     d_features = d_raw @ params["V"].T
     if net.per_step or net.pooling == "last":
         return d_features

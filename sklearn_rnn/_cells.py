@@ -25,8 +25,12 @@
 # ``p`` and ``g`` map "W" (n_inputs, n_gates * n_hidden), "R" (n_hidden,
 # n_gates * n_hidden), "b" (n_gates * n_hidden,) and, for the GRU, "bh"
 # (n_hidden,) to the parameters and to the gradient views to overwrite. All the
-# gates of a step come from ONE matmul call h_{t-1} R, and the input projections
-# of all timesteps from ONE call X W, before the loop. ``empty(name, shape,
+# gates of a step come from ONE matmul call h_{t-1} R (none at the first step
+# from a zero state: h_0 R = 0), and the input projections of all timesteps
+# from ONE call X W, before the loop. A backward pass differentiates a forward
+# pass from the zero state (training never gives ``initial``), which is not a
+# parameter: the backward loops end at the first step without carrying a
+# gradient to it, and the first step adds nothing to dR. ``empty(name, shape,
 # dtype)`` provides every array bigger than a step (see
 # ``sklearn_rnn._resources.Workspace``): the returned Hs, cache and dX are such
 # arrays, valid until the next pass with the same allocator.
@@ -160,13 +164,29 @@ def _gate_projection(X, W, b, out):
     return out
 
 
+def column_sums(M, out):
+    """``out = M.sum(axis=0)`` for a 2D M, as the product of a vector of ones and M.
+
+    One BLAS matrix-vector product costs a third to a half of ``np.sum`` over
+    the rows (32 x 192: 3.3 against 9.4 us; 1600 x 192: 79 against 150 us).
+    """
+    np.dot(np.ones(M.shape[0], M.dtype), M, out=out)
+
+
 def _weight_gradients(X, Hs, dZ, dU, g):
-    """dW = X^T dZ, dR = H_{t-1}^T dU, db = sum dZ, each one GEMM over all steps."""
+    """dW = X^T dZ, dR = H_{t-1}^T dU, db = sum dZ, each one GEMM over all steps.
+
+    The states start at zero (Hs[0] = 0) in every pass that is differentiated,
+    so the first step adds nothing to dR and its product is skipped (all of
+    dR for sequences of one step: a product over zero rows writes zeros).
+    """
     n_inputs, n_columns = X.shape[2], dZ.shape[2]
     n_hidden = Hs.shape[2]
     np.matmul(X.reshape(-1, n_inputs).T, dZ.reshape(-1, n_columns), out=g["W"])
-    np.matmul(Hs[:-1].reshape(-1, n_hidden).T, dU.reshape(-1, n_columns), out=g["R"])
-    np.sum(dZ.reshape(-1, n_columns), axis=0, out=g["b"])
+    np.matmul(
+        Hs[1:-1].reshape(-1, n_hidden).T, dU[1:].reshape(-1, n_columns), out=g["R"]
+    )
+    column_sums(dZ.reshape(-1, n_columns), g["b"])
 
 
 def _input_gradient(dZ, W, need_dX, empty):
@@ -199,8 +219,9 @@ def elman_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
             h = Hs[t + 1]
-            np.dot(Hs[t], R, out=recurrent)
-            h += recurrent
+            if t or initial is not None:  # h_0 R = 0 from a zero state
+                np.dot(Hs[t], R, out=recurrent)
+                h += recurrent
             activate(h)
             if pad is not None:
                 np.copyto(h, Hs[t], where=pad[t][:, None])
@@ -227,6 +248,8 @@ def elman_backward(
                 dh += per_step[t]
             da = dA[t]
             da *= dh
+            if t == 0:
+                break  # the initial state takes no gradient
             np.dot(da, R_T, out=carried)
             if pad is not None:
                 # a padding step passes its state gradient straight to h_{t-1}
@@ -284,8 +307,9 @@ def lstm_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
             a = gates[:, t]
-            np.matmul(Hs[t], R, out=recurrent)
-            a += recurrent
+            if t or initial is not None:  # h_0 R = 0 from a zero state
+                np.matmul(Hs[t], R, out=recurrent)
+                a += recurrent
             i, f, g, o = a
             if one_exp:
                 np.exp(a, out=a)
@@ -386,6 +410,8 @@ def lstm_backward(
             for k in range(3):  # i, f and g take dc times their factors
                 np.multiply(factors[k, step], dc_total, out=da[:, k * H : (k + 1) * H])
             np.multiply(dh, factors[3, step], out=da[:, 3 * H :])
+            if t == 0:
+                break  # the initial state takes no gradient
             np.dot(da, R_T, out=carried)
             forget = gates[1, t]
             if pad is None:
@@ -427,8 +453,8 @@ def gru_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     gates = empty("gates", (3, n_timesteps, n_samples, H), dtype)
     _gate_projection(X, p["W"], p["b"], out=gates)  # becomes r, z, n in place
     # r and z's pre-activations negated: sigmoid(a) = 1 / (1 + exp(-a)) in 3 calls
-    # (see sklearn_rnn._activations)
-    R = _by_gate(p["R"], 3) * np.array([-1, -1, 1], dtype=dtype).reshape(3, 1, 1)
+    # (see sklearn_rnn._activations); their recurrent products are subtracted
+    R = _by_gate(p["R"], 3)
     gates[:2] *= -1
     Hs = empty("Hs", (n_timesteps + 1, n_samples, H), dtype)
     Hs[0] = 0 if initial is None else initial[0]
@@ -438,13 +464,16 @@ def gru_forward(X, p, pad, activation, empty=fresh_array, initial=None):
     with np.errstate(over="ignore"):  # exp overflows to inf: exact limits
         for t in range(n_timesteps):
             a = gates[:, t]
-            np.matmul(Hs[t], R, out=recurrent)
             rz = a[:2]
-            rz += recurrent[:2]
-            logistic_of_negated(rz)
             reset, update, new = a
             un = recurrent_new[t]
-            np.add(recurrent[2], bh, out=un)
+            if t or initial is not None:
+                np.matmul(Hs[t], R, out=recurrent)
+                rz -= recurrent[:2]
+                np.add(recurrent[2], bh, out=un)
+            else:  # h_0 R = 0 from a zero state
+                un[:] = bh
+            logistic_of_negated(rz)
             np.multiply(reset, un, out=reset_times_new)
             new += reset_times_new
             activate(new)
@@ -529,6 +558,8 @@ def gru_backward(
             np.multiply(dh, factors[2, step], out=dn)  # n
             np.multiply(dn, factors[0, step], out=du[:, :H])  # r
             np.multiply(dn, gates[0, t], out=du[:, 2 * H :])  # u_n
+            if t == 0:
+                break  # the initial state takes no gradient
             np.dot(du, R_T, out=carried)
             # h_{t-1} reaches h_t through z too
             np.multiply(dh, gates[1, t], out=through_z)
@@ -539,7 +570,7 @@ def gru_backward(
     # r and z enter x W + b and h R alike; only n's blocks differ (u_n is gated by r)
     dZ[:, :, : 2 * H] = dU[:, :, : 2 * H]
     _weight_gradients(X, Hs, dZ, dU, g)
-    dU[:, :, 2 * H :].sum(axis=(0, 1), out=g["bh"])
+    column_sums(dU[:, :, 2 * H :].reshape(-1, H), g["bh"])
     return _input_gradient(dZ, p["W"], need_dX, empty)
 
 

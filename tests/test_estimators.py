@@ -277,7 +277,9 @@ def test_grid_search_on_3d_data_in_parallel():
         n_jobs=2,
     ).fit(X, Y_CLF)
     assert len(grid.cv_results_["params"]) == 4
-    assert grid.best_score_ > 0.8
+    # chance is 0.5; with random_state 0-4 the best mean score is 0.775-0.808
+    # (a 0.8 threshold held for one seed and fell with last-bit rounding)
+    assert grid.best_score_ > 0.7
     assert grid.best_estimator_.n_features_in_ == 2
 
 
