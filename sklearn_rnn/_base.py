@@ -10,13 +10,13 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.optimize import OptimizeResult
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
-from scipy.optimize import OptimizeResult
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -33,7 +33,8 @@ from ._bptt import (
     to_time_major,
 )
 from ._cells import CELLS
-from ._losses import LOSS_FUNCTIONS
+from ._losses import LOSS_FUNCTIONS, null_raw
+from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._params import init_params, layer_param_names, unpack
 from ._resources import (
     Workspace,
@@ -42,12 +43,13 @@ from ._resources import (
     chunk_size,
     limit_blas_threads,
 )
-from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._sequences import _SequenceOutputMixin, group_timesteps, resolve_group_steps
 from ._solvers import (
-    Batch,
     SCIPY_METHODS,
     SOLVER_ALIASES,
     STOCHASTIC_SOLVERS,
+    Batch,
+    HeldOut,
     Monitor,
     TrainingHistory,
     check_scipy_method,
@@ -55,7 +57,6 @@ from ._solvers import (
     fit_stochastic,
     make_optimizer,
 )
-from ._sequences import _SequenceOutputMixin, group_timesteps, resolve_group_steps
 from ._validation import check_sample_weight, check_sequences
 
 POOLINGS = ("last", "mean", "max")  # or None: an output at every step
@@ -488,10 +489,10 @@ class BaseRNN(
             X_tm, pad_tm, Y.astype(dtype, copy=False), sample_weight, max_chunk
         )
         loss_grad = LossGrad(net, self.alpha)
-        validate = None
+        held_out = None
         if early_stopping:
             data, validation = self._validation_split(data, rng)
-            validate = self._make_validator(net, validation)
+            held_out = self._make_held_out(net, validation, data)
             history.validation_scores = []
             history.validation_loss_curve = []
             history.best_validation_score = -np.inf
@@ -506,7 +507,7 @@ class BaseRNN(
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
-            validate=validate,
+            held_out=held_out,
         )
 
         full_batch = min(data.n_samples, max_chunk)  # rows of a full-batch pass
@@ -649,31 +650,53 @@ class BaseRNN(
                 )
         return train, validation
 
-    def _make_validator(self, net, validation):
-        """``validate(theta) -> (score, loss)`` on the held-out set.
+    def _make_held_out(self, net, validation, training):
+        """The validation set as early stopping's :class:`HeldOut` scores it.
 
-        The score is the estimator's ``score`` (accuracy or R²); the loss is the
-        sample-weighted mean data loss, without the L2 term.
+        The score is the estimator's ``score`` (accuracy or R²); the losses are
+        each held-out sequence's sample-weighted data loss, without the L2
+        term (summed over its targeted steps for an output per step); the
+        null loss is that of the best constant model fitted to ``training``.
         """
         loss_function = LOSS_FUNCTIONS[net.out_activation]
+        n_sequences = validation.n_samples
 
-        def validate(theta):
-            raw = predict_raw(net, theta, validation.X, validation.pad)
-            Y, weights = validation.Y, validation.sample_weight
-            if net.per_step:  # the targeted steps as rows
+        def rows(Y, weights):
+            """Targets and weights of the targeted rows (sequences or steps)."""
+            if weights is None:
+                weights = np.ones(len(Y), Y.dtype)
+            if net.per_step:  # (n_sequences, n_timesteps, ...) -> targeted steps
                 targeted = weights > 0
+                return Y[targeted], weights[targeted], targeted
+            return Y, weights, None
+
+        Y, weights, targeted = rows(validation.Y, validation.sample_weight)
+        # which sequence each row belongs to, to sum the rows' losses by sequence
+        owner = (
+            np.nonzero(targeted)[0] if net.per_step else np.arange(n_sequences)
+        )
+        sequence_weights = np.bincount(owner, weights, minlength=n_sequences)
+        Y_train, weights_train, _ = rows(training.Y, training.sample_weight)
+        null = null_raw(net.out_activation, Y_train, weights_train)
+        null_losses, _ = loss_function(np.broadcast_to(null, Y.shape), Y)
+        null_loss = float(np.average(null_losses, weights=weights))
+
+        def evaluate(theta):
+            raw = predict_raw(net, theta, validation.X, validation.pad)
+            if net.per_step:  # time-major outputs -> the targeted steps as rows
                 raw = raw.transpose(1, 0, 2)[targeted]
-                Y, weights = Y[targeted], weights[targeted]
-            per_sample, _ = loss_function(raw, Y)
-            loss = np.average(per_sample, weights=weights)
+            row_losses, _ = loss_function(raw, Y)
+            sequence_losses = np.bincount(
+                owner, weights * row_losses, minlength=n_sequences
+            )
             with warnings.catch_warnings():
                 # R² of one held-out sequence is undefined (NaN); the loss,
                 # which early stopping monitors, is not
                 warnings.simplefilter("ignore", UndefinedMetricWarning)
                 score = self._score_raw(raw, Y, weights)
-            return score, loss
+            return score, sequence_losses
 
-        return validate
+        return HeldOut(evaluate, sequence_weights, null_loss)
 
     # -------------------------------------------------------------- fitted
     def _set_fitted_views(self):

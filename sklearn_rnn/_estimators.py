@@ -192,15 +192,22 @@ _COMMON_PARAMETERS = """\
         for single-output classification when every class has at least two
         sequences and the held-out set can hold one of each) and training
         stops when the sample-weighted validation loss (cross-entropy or
-        squared error, without the L2 term) has not improved by at least
-        ``tol`` over ``n_iter_no_change`` iterations in which the training
-        loss did improve (a plateau of the training loss is not
-        overfitting); the learning-rate schedule and the convergence of the
-        training loss work as without early stopping. The parameters with the
-        lowest validation loss are then restored. The
+        squared error, without the L2 term) has stayed above its lowest value
+        by more than ``tol`` and more than one standard error (of the paired
+        differences over the held-out sequences) for ``n_iter_no_change``
+        iterations in which the training loss did improve (a plateau of the
+        training loss is not overfitting). Nothing counts as overfitting
+        before the validation loss has fallen below that of the best constant
+        model (the class frequencies or the mean target, fitted to the
+        training part). The parameters kept are those of the latest iteration
+        within ``tol`` or one standard error of the lowest validation loss
+        (the "one standard error rule"). The learning-rate schedule and the
+        convergence of the training loss work as without early stopping. The
         loss, not the score, is monitored (as Keras and skorch do): on a small
         validation set the accuracy moves in steps of 1 / n_validation and
-        stops "improving" long before the model does. For the scipy methods
+        stops "improving" long before the model does; the standard error and
+        the constant model keep the noise of a few held-out sequences from
+        ending training early (see the user guide). For the scipy methods
         the validation set is scored from scipy's per-iteration callback.
         ``partial_fit`` trains without early stopping (older MLPs did too). With an
         int ``random_state`` the held-out indices are those of
@@ -289,9 +296,10 @@ _COMMON_ATTRIBUTES = """\
         all ``warm_start`` and ``partial_fit`` calls.
 
     best_validation_loss_ : float or None
-        The lowest validation loss, reached by the fitted parameters. Only
-        available if ``early_stopping=True``, otherwise the attribute is set
-        to ``None``.
+        The lowest validation loss. The fitted parameters are those of the
+        latest iteration within ``tol`` or one standard error of it (see
+        ``early_stopping``). Only available if ``early_stopping=True``,
+        otherwise the attribute is set to ``None``.
 
     validation_scores_ : list of shape (`n_iter_`,) or None
         The score at each iteration on a held-out validation set (accuracy
@@ -304,9 +312,9 @@ _COMMON_ATTRIBUTES = """\
         otherwise the attribute is set to ``None``.
 
     best_validation_score_ : float or None
-        The validation score (i.e. accuracy or R²) of the fitted parameters,
-        those of the lowest validation loss. Only available if
-        ``early_stopping=True``, otherwise the attribute is set to ``None``.
+        The validation score (i.e. accuracy or R²) of the fitted parameters.
+        Only available if ``early_stopping=True``, otherwise the attribute is
+        set to ``None``.
 
     optimize_result_ : scipy.optimize.OptimizeResult or None
         The result of ``scipy.optimize.minimize`` for the scipy methods (built

@@ -110,6 +110,39 @@ def half_poisson_deviance(raw, Y):
     return per_sample, mu - Y
 
 
+def null_raw(out_activation, Y, weights=None):
+    """Raw output of the best constant model: the null model of the loss.
+
+    The constant that minimises the weighted mean loss is the weighted mean
+    target through the inverse of the output activation: log class
+    frequencies for softmax, their log-odds for the logistic output, the mean
+    for the identity and its logarithm for exp. It predicts what
+    ``DummyClassifier(strategy='prior')`` and ``DummyRegressor()`` predict.
+
+    Parameters
+    ----------
+    out_activation : {'identity', 'logistic', 'softmax', 'exp'}
+    Y : ndarray of shape (n_rows, n_outputs)
+        Targets (indicator columns for the classifiers).
+    weights : ndarray of shape (n_rows,) or None
+
+    Returns
+    -------
+    raw : ndarray of shape (n_outputs,)
+    """
+    mean = np.average(Y, axis=0, weights=weights)
+    if out_activation == "identity":
+        return mean
+    # a class (or a zero count) absent from Y gets a finite, very low value
+    tiny = 1e-12
+    if out_activation == "exp":
+        return np.log(np.maximum(mean, tiny))
+    proba = np.clip(mean, tiny, 1 - tiny)
+    if out_activation == "logistic":
+        return np.log(proba) - np.log1p(-proba)
+    return np.log(proba)
+
+
 # out_activation_ -> the loss it is paired with
 LOSS_FUNCTIONS = {
     "exp": half_poisson_deviance,

@@ -38,8 +38,8 @@ class TrainingHistory:
     best_loss : float
         Lowest training loss seen.
     best_validation_score : float
-        Validation score of the parameters with the lowest validation loss
-        (early stopping only).
+        Validation score of the parameters early stopping keeps (early
+        stopping only; see :meth:`Monitor.end_iteration`).
     best_validation_loss : float
         Lowest validation loss seen (early stopping only).
     n_iter : int
@@ -50,8 +50,9 @@ class TrainingHistory:
         Consecutive iterations without an improvement of the training loss by
         ``tol``.
     validation_no_improvement_count : int
-        Iterations since the validation loss last improved by ``tol`` in which
-        the training loss did improve (early stopping only).
+        Iterations since the last one whose validation loss was as good as the
+        lowest (within ``tol`` or one standard error) in which the training
+        loss did improve (early stopping only).
     """
 
     loss_curve: list = field(default_factory=list)
@@ -156,18 +157,72 @@ class Batch:
         return self.loss_grad(loss_grad, theta, need_grad=False)[0]
 
 
+@dataclass
+class HeldOut:
+    """The held-out set of early stopping, as :class:`Monitor` scores it.
+
+    Attributes
+    ----------
+    evaluate : callable
+        ``evaluate(theta) -> (score, sequence_losses)``: the estimator's score
+        (accuracy or R²) and, for each held-out sequence, its weighted loss
+        (the sample weight times the loss, summed over its targeted steps for
+        an output per step), an ndarray of shape (n_sequences,).
+    sequence_weights : ndarray of shape (n_sequences,)
+        Each sequence's weight (summed over its targeted steps): the
+        validation loss is ``sequence_losses.sum() / sequence_weights.sum()``.
+    null_loss : float
+        The validation loss of the best constant model fitted to the training
+        part (class frequencies or the mean target; see ``null_raw``).
+    """
+
+    evaluate: object
+    sequence_weights: np.ndarray
+    null_loss: float
+
+
+def standard_error_of_mean_loss(sequence_losses, sequence_weights):
+    """Standard error of the weighted mean loss over independent sequences.
+
+    The mean is the ratio ``sum(L) / sum(W)`` of the sequences' weighted loss
+    sums ``L`` and weights ``W``; its standard error is that of a ratio
+    estimator, ``sqrt(n / (n - 1) * sum((L - mean * W) ** 2)) / sum(W)`` (for
+    equal weights, the sample standard deviation over sqrt(n)). One sequence
+    gives no estimate: infinity.
+
+    Parameters
+    ----------
+    sequence_losses, sequence_weights : ndarray of shape (n_sequences,)
+
+    Returns
+    -------
+    standard_error : float
+    """
+    n = len(sequence_losses)
+    if n < 2:
+        return np.inf
+    total_weight = sequence_weights.sum()
+    mean = sequence_losses.sum() / total_weight
+    residuals = sequence_losses - mean * sequence_weights
+    return float(np.sqrt(n / (n - 1) * (residuals @ residuals)) / total_weight)
+
+
 class Monitor:
     """Per-iteration bookkeeping shared by every solver.
 
     Records the loss curve, prints the progress line, scores the validation set
-    when early stopping, keeps a copy of the best parameters (lowest validation
-    loss with early stopping, else lowest training loss) and counts the
-    iterations without an improvement of ``tol``.
+    when early stopping, keeps a copy of the parameters to return (with early
+    stopping those the rule below keeps, else those of the lowest training
+    loss, used when training diverges) and counts the iterations without an
+    improvement of ``tol``.
 
     With early stopping the monitored quantity is the validation loss, not the
     score: on a small validation set the accuracy moves in steps of
     1 / n_validation and stops "improving" long before the model does, where
-    the loss keeps measuring progress (Keras and skorch monitor it too).
+    the loss keeps measuring progress (Keras and skorch monitor it too). The
+    loss of a few held-out sequences is noisy in turn, so a rise counts as
+    overfitting only when it exceeds its standard error (see
+    :meth:`end_iteration`).
 
     Parameters
     ----------
@@ -178,18 +233,19 @@ class Monitor:
     tol : float
     n_iter_no_change : int
     verbose : bool or int
-    validate : callable or None
-        ``validate(theta) -> (score, loss)`` on the validation set; None when
-        not early stopping.
+    held_out : HeldOut or None
+        The validation set; None when not early stopping.
     """
 
-    def __init__(self, history, theta, *, tol, n_iter_no_change, verbose, validate):
+    def __init__(self, history, theta, *, tol, n_iter_no_change, verbose, held_out):
         self.history = history
         self.best_theta = theta.copy()
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
-        self.validate = validate
+        self.held_out = held_out
+        # the held-out sequences' losses at the lowest validation loss
+        self.best_sequence_losses = None
 
     def end_iteration(self, theta, loss):
         """Record one iteration.
@@ -197,12 +253,28 @@ class Monitor:
         Two counters decide. The training loss's: iterations without an
         improvement of ``tol``; it drives the learning-rate schedule and, past
         ``n_iter_no_change``, the end of training, with or without early
-        stopping. The validation loss's, with early stopping: iterations since
-        the validation loss last improved by ``tol`` IN WHICH THE TRAINING LOSS
-        IMPROVED, i.e. progress on the training data that did not carry over.
-        Epochs on a plateau of the training loss, before the network has
-        learned anything, do not count, so early stopping never mistakes that
-        plateau for overfitting.
+        stopping. The validation loss's, with early stopping, under three
+        rules:
+
+        1. Until the lowest validation loss is below that of the best
+           constant model (the class frequencies, the mean target), the
+           network has learned nothing that carries over to the held-out
+           data, and no iteration counts as overfitting: a rising validation
+           loss then is the noise of an early phase of training.
+        2. An iteration is as good as the best one when its validation loss
+           exceeds the lowest one by no more than ``tol`` or one standard
+           error of the difference (paired over the held-out sequences); the
+           parameters kept are those of the latest such iteration, the one
+           standard error rule of Hastie, Tibshirani & Friedman, *The Elements
+           of Statistical Learning*, 7.10, which picks the most complex model
+           within one standard error of the best.
+        3. The counter is the number of iterations since the last one as good
+           as the best IN WHICH THE TRAINING LOSS IMPROVED, i.e. progress on
+           the training data that did not carry over. Iterations on a plateau
+           of the training loss do not count.
+
+        On five held-out sequences, rules 1 and 2 keep early stopping from
+        taking noise for overfitting (see the user guide, "Early stopping").
 
         Returns
         -------
@@ -220,41 +292,55 @@ class Monitor:
         improved_by_tol = loss < history.best_loss - self.tol
         if loss < history.best_loss:
             history.best_loss = float(loss)
-            if self.validate is None:
+            if self.held_out is None:
                 self.best_theta[:] = theta
         history.no_improvement_count = (
             0 if improved_by_tol else history.no_improvement_count + 1
         )
         overfitting = False
-        if self.validate is not None:
-            score, val_loss = self.validate(theta)
-            history.validation_scores.append(float(score))
-            history.validation_loss_curve.append(float(val_loss))
+        if self.held_out is not None:
+            overfitting = self._validate(theta, improved_by_tol)
             line += ", validation score = %.6f, validation loss = %.8f" % (
-                score,
-                val_loss,
-            )
-            if val_loss < history.best_validation_loss - self.tol:
-                history.validation_no_improvement_count = 0
-            elif improved_by_tol:
-                history.validation_no_improvement_count += 1
-            if val_loss < history.best_validation_loss:
-                history.best_validation_loss = float(val_loss)
-                history.best_validation_score = float(score)
-                self.best_theta[:] = theta
-            overfitting = (
-                history.validation_no_improvement_count > self.n_iter_no_change
+                history.validation_scores[-1],
+                history.validation_loss_curve[-1],
             )
         if self.verbose:
             print(line)
         return history.no_improvement_count > self.n_iter_no_change, overfitting
 
+    def _validate(self, theta, improved_by_tol):
+        """Score the held-out set; keep ``theta`` or count it (rules above)."""
+        history, held_out = self.history, self.held_out
+        score, sequence_losses = held_out.evaluate(theta)
+        weights = held_out.sequence_weights
+        val_loss = float(sequence_losses.sum() / weights.sum())
+        history.validation_scores.append(float(score))
+        history.validation_loss_curve.append(val_loss)
+        if val_loss < history.best_validation_loss:
+            history.best_validation_loss = val_loss
+            self.best_sequence_losses = sequence_losses.copy()
+        excess = val_loss - history.best_validation_loss
+        standard_error = standard_error_of_mean_loss(
+            sequence_losses - self.best_sequence_losses, weights
+        )
+        if excess <= max(self.tol, standard_error):  # rule 2
+            self.best_theta[:] = theta
+            history.best_validation_score = float(score)
+            history.validation_no_improvement_count = 0
+        elif improved_by_tol and history.best_validation_loss < held_out.null_loss:
+            history.validation_no_improvement_count += 1  # rules 3 and 1
+        return history.validation_no_improvement_count > self.n_iter_no_change
+
     def stall_message(self, overfitting=False):
-        what = "Validation loss" if overfitting else "Training loss"
-        return "%s did not improve more than tol=%f for %d consecutive epochs." % (
-            what,
-            self.tol,
-            self.n_iter_no_change,
+        if overfitting:
+            return (
+                "Validation loss stayed above its lowest value by more than "
+                "tol=%f and its standard error for %d epochs in which the "
+                "training loss improved." % (self.tol, self.n_iter_no_change)
+            )
+        return (
+            "Training loss did not improve more than tol=%f for %d "
+            "consecutive epochs." % (self.tol, self.n_iter_no_change)
         )
 
 
@@ -295,10 +381,14 @@ def _raise_if_not_finite_at_start(loss, grad):
 
 
 def _warn_divergence(where, early_stopping):
-    kept = "lowest validation loss" if early_stopping else "lowest loss"
+    kept = (
+        "the parameters early stopping had kept"
+        if early_stopping
+        else "the parameters with the lowest loss seen"
+    )
     warnings.warn(
         f"Training diverged: the loss or its gradient became non-finite {where}. "
-        f"Training stopped and the parameters with the {kept} seen were kept. "
+        f"Training stopped and {kept} were kept. "
         "Scale the inputs, lower the learning rate or set clip_norm.",
         ConvergenceWarning,
     )
@@ -348,8 +438,8 @@ def fit_stochastic(
     per stall, until a lowered rate brings no improvement either), after
     ``max_iter`` epochs (ConvergenceWarning), or when the loss or gradient
     becomes non-finite (the best parameters are restored, ConvergenceWarning).
-    With early stopping the parameters of the best validation score are restored
-    at the end.
+    With early stopping the parameters the monitor kept (see
+    :meth:`Monitor.end_iteration`) are restored at the end.
 
     Parameters
     ----------
@@ -373,7 +463,7 @@ def fit_stochastic(
     incremental : bool, default=False
         One epoch only, without stopping rules or warnings (``partial_fit``).
     """
-    early_stopping = monitor.validate is not None
+    early_stopping = monitor.held_out is not None
     n_samples = data.n_samples
     total_weight = data.weight_sum
     sample_idx = np.arange(n_samples)
@@ -533,7 +623,7 @@ def fit_scipy(
         callback (its message says why).
     """
     dtype = theta.dtype
-    early_stopping = monitor.validate is not None
+    early_stopping = monitor.held_out is not None
     state = {"n_evals": 0, "last_x": theta.astype(np.float64)}
     recent = deque(maxlen=8)  # (x, loss) of recent evaluations, for TNC's callback
     enforce_max_fun = "maxfun" not in scipy_options(method, 1, 1, 0)

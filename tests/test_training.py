@@ -6,12 +6,20 @@ import re
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import recall_score
+from sklearn.metrics import log_loss, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._solvers import SCIPY_METHODS, clip_gradient
+from sklearn_rnn._losses import LOSS_FUNCTIONS, null_raw
+from sklearn_rnn._solvers import (
+    SCIPY_METHODS,
+    HeldOut,
+    Monitor,
+    TrainingHistory,
+    clip_gradient,
+    standard_error_of_mean_loss,
+)
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(150, 8, 2))
@@ -68,13 +76,15 @@ def test_scipy_limits_become_convergence_warnings():
 
 # ---------------------------------------------------------------- early stopping
 def noisy_problem(Estimator):
-    """Few noisy sequences and a big network: training overfits quickly."""
+    """A weak signal in much noise and a big network: training learns the
+    signal within a few epochs (the held-out loss falls below the constant
+    model's), then the noise (the held-out loss rises well above its lowest)."""
     noise_rng = np.random.RandomState(1)
-    X_small = noise_rng.normal(size=(80, 6, 3))
-    signal = X_small[:, :, 0].mean(axis=1)
+    X_small = noise_rng.normal(size=(160, 6, 3))
+    signal = 2 * X_small[:, :, 0].mean(axis=1)
     if Estimator is RNNRegressor:
-        return X_small, signal + noise_rng.normal(scale=1.0, size=80)
-    flip = noise_rng.uniform(size=80) < 0.3
+        return X_small, signal + noise_rng.normal(scale=1.0, size=160)
+    flip = noise_rng.uniform(size=160) < 0.2
     return X_small, ((signal > 0) ^ flip).astype(int)
 
 
@@ -88,7 +98,7 @@ def noisy_problem(Estimator):
         ("CG", {}),
     ],
 )
-def test_early_stopping_restores_best_validation_parameters(Estimator, solver, params):
+def test_early_stopping_keeps_a_validated_iteration(Estimator, solver, params):
     X_small, y = noisy_problem(Estimator)
     max_iter = 400
     est = Estimator(
@@ -103,18 +113,26 @@ def test_early_stopping_restores_best_validation_parameters(Estimator, solver, p
         == len(est.validation_loss_curve_)
         == est.n_iter_
     )
-    best = int(np.argmin(est.validation_loss_curve_))
-    assert est.best_validation_loss_ == est.validation_loss_curve_[best]
-    assert est.best_validation_score_ == est.validation_scores_[best]
-    # the parameters of the best iteration were restored
+    curve = np.asarray(est.validation_loss_curve_)
+    assert est.best_validation_loss_ == curve.min()
+    # the parameters of an iteration at or after the lowest validation loss
+    # were kept, before the last n_iter_no_change + 1 (which overfitted)
     _, val_idx = train_test_split(
         np.arange(len(y)), test_size=0.25, random_state=0,
         stratify=y if Estimator is RNNClassifier else None,
     )
-    val_idx = np.sort(val_idx)
-    assert est.score(X_small[val_idx], y[val_idx]) == pytest.approx(
+    X_val, y_val = X_small[np.sort(val_idx)], y[np.sort(val_idx)]
+    if Estimator is RNNRegressor:
+        kept_loss = np.mean(0.5 * (est.predict(X_val) - y_val) ** 2)
+    else:
+        kept_loss = log_loss(y_val, est.predict_proba(X_val))
+    kept = int(np.argmin(np.abs(curve - kept_loss)))
+    assert curve[kept] == pytest.approx(kept_loss, rel=1e-9)
+    assert np.argmin(curve) <= kept <= est.n_iter_ - 10
+    assert est.score(X_val, y_val) == pytest.approx(
         est.best_validation_score_, abs=1e-12
     )
+    assert est.best_validation_score_ == est.validation_scores_[kept]
 
 
 def test_early_stopping_needs_a_sequence_to_train_on():
@@ -122,6 +140,106 @@ def test_early_stopping_needs_a_sequence_to_train_on():
     with pytest.raises(ValueError, match="n_samples = 1 sequences, which leaves none"):
         est.fit(X[:1], Y_REG[:1])
     assert not hasattr(est, "n_features_in_")
+
+
+def scripted_early_stopping(training_losses, held_out_losses, null_loss):
+    """Run :class:`Monitor` on scripted losses, with n_iter_no_change=2.
+
+    Iteration i has parameters [i] and the held-out sequences' losses
+    ``held_out_losses[i]`` (unit weights). Returns the iteration whose
+    parameters are kept and the one that stopped training (None if none did).
+    """
+    held_out = HeldOut(
+        evaluate=lambda theta: (0.0, np.array(held_out_losses[int(theta[0])])),
+        sequence_weights=np.ones(len(held_out_losses[0])),
+        null_loss=null_loss,
+    )
+    monitor = Monitor(
+        TrainingHistory(), np.array([-1.0]), tol=1e-4, n_iter_no_change=2,
+        verbose=False, held_out=held_out,
+    )
+    for i, loss in enumerate(training_losses):
+        _, overfitting = monitor.end_iteration(np.array([float(i)]), loss)
+        if overfitting:
+            return int(monitor.best_theta[0]), i
+    return int(monitor.best_theta[0]), None
+
+
+IMPROVING = [1.0 - 0.05 * i for i in range(8)]
+
+
+def test_early_stopping_waits_until_the_held_out_loss_beats_the_constant_model():
+    # mutation: rule 1 dropped (the held-out loss rising from the start,
+    # above the constant model's 0.69, counted as overfitting): GunPoint
+    # stopped at epoch 19 of 124 with its five held-out sequences
+    rising = [[0.7 + 0.1 * i] * 4 for i in range(5)] + [[0.3] * 4] * 3
+    assert scripted_early_stopping(IMPROVING, rising, null_loss=0.69) == (7, None)
+    # the same rise below the constant model's loss is overfitting
+    assert scripted_early_stopping(IMPROVING, rising, null_loss=2.0) == (0, 3)
+
+
+def test_early_stopping_keeps_the_latest_iteration_within_one_standard_error():
+    # mutations: no standard error (a rise of any size above tol counts); the
+    # iteration of the lowest loss kept instead of the latest as good
+    best = [0.2, 0.2, 0.2, 0.2]
+    # mean 0.25: 0.05 above the best, within one standard error (0.119) of
+    # the paired differences [-0.2, 0.2, -0.1, 0.3]
+    spread = [0.0, 0.4, 0.1, 0.5]
+    worse = [0.5, 0.5, 0.5, 0.5]
+    losses = [best, spread, worse, worse, worse, worse]
+    assert scripted_early_stopping(IMPROVING, losses, null_loss=1.0) == (1, 4)
+    # the same 0.05 on every sequence is beyond its (zero) standard error
+    shifted = [0.25, 0.25, 0.25, 0.25]
+    losses = [best, shifted, worse, worse, worse, worse]
+    assert scripted_early_stopping(IMPROVING, losses, null_loss=1.0) == (0, 3)
+
+
+def test_early_stopping_does_not_count_a_plateau_of_the_training_loss():
+    # mutation: the validation counter moving when the training loss did not
+    # improve
+    best, worse = [0.2, 0.2, 0.2], [0.5, 0.5, 0.5]
+    losses = [best] + [worse] * 7
+    plateau = [1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8, 0.7]
+    assert scripted_early_stopping(plateau, losses, null_loss=1.0) == (0, 7)
+
+
+def test_standard_error_of_the_mean_loss_over_sequences():
+    losses = np.array([0.1, 0.4, 0.3, 0.9])
+    ones = np.ones(4)
+    expected = losses.std(ddof=1) / 2
+    assert standard_error_of_mean_loss(losses, ones) == pytest.approx(expected)
+    # weighted: L and W scaled together (the same mean loss) give the same error
+    weights = np.array([0.5, 2.0, 1.0, 3.0])
+    assert standard_error_of_mean_loss(
+        3 * weights * losses, 3 * weights
+    ) == pytest.approx(standard_error_of_mean_loss(weights * losses, weights))
+    # one sequence gives no estimate
+    assert standard_error_of_mean_loss(losses[:1], ones[:1]) == np.inf
+
+
+@pytest.mark.parametrize("out_activation", sorted(LOSS_FUNCTIONS))
+def test_null_model_minimises_the_weighted_loss(out_activation):
+    null_rng = np.random.RandomState(0)
+    if out_activation == "softmax":
+        Y = np.eye(4)[null_rng.choice(3, size=50)]  # the 4th class is absent
+    elif out_activation == "logistic":
+        Y = (null_rng.uniform(size=(50, 2)) < 0.3).astype(float)
+    else:
+        Y = null_rng.poisson(2.0, size=(50, 2)).astype(float)
+    weights = null_rng.uniform(0.5, 2.0, size=50)
+    raw = null_raw(out_activation, Y, weights)
+    assert np.isfinite(raw).all()
+    loss_function = LOSS_FUNCTIONS[out_activation]
+    per_row, d_raw = loss_function(np.broadcast_to(raw, Y.shape), Y)
+    np.testing.assert_allclose(
+        np.average(d_raw, axis=0, weights=weights), 0, atol=1e-10
+    )
+    for step in (-0.1, 0.1):
+        moved_raw = raw + step * (np.arange(raw.size) == 0)  # one output moved
+        moved, _ = loss_function(np.broadcast_to(moved_raw, Y.shape), Y)
+        assert np.average(moved, weights=weights) > np.average(
+            per_row, weights=weights
+        )
 
 
 def test_early_stopping_on_few_sequences_of_many_classes():
