@@ -3,12 +3,12 @@
 The test suite checks the bare defaults as typed and every solver x cell at a
 small size (8 units, 50 iterations, 75 for sgd), which fits its time budget;
 this script runs the whole matrix at the default size (64 units, the default
-iterations): every accepted solver name x cell, ``early_stopping=True`` and
-``dropout=0.2``, for both estimators. It prints one row per configuration: the
-checks run, the ones that failed (the sample-weight equivalence check is
-impossible in principle with a random validation split or random dropout masks
-and is marked so), and the time. One BLAS thread per check run, ``--jobs``
-processes.
+iterations): every accepted solver name x cell, ``early_stopping=True``,
+``dropout=0.2`` and ``input_noise=0.1``, for both estimators. It prints one row
+per configuration: the checks run, the ones that failed (the sample-weight
+equivalence check is impossible in principle with a random validation split,
+random dropout masks or random input noise, and is marked so), and the time.
+One BLAS thread per check run, ``--jobs`` processes.
 
 Run: ``python benchmarks/check_as_typed.py [--jobs 2] [--only SUBSTRING]``
 (about an hour on 2 cores).
@@ -39,6 +39,7 @@ def configurations():
                     yield f"{name}(solver={solver!r}, cell={cell!r})"
         yield f"{name}(early_stopping=True)"
         yield f"{name}(dropout=0.2)"
+        yield f"{name}(input_noise=0.1)"
 
 
 def run(configuration):
@@ -68,7 +69,10 @@ def main():
     for configuration, n_checks, failed, elapsed in Parallel(
         n_jobs=args.jobs, return_as="generator"
     )(delayed(run)(c) for c in todo):
-        random_parts = "early_stopping" in configuration or "dropout" in configuration
+        random_parts = any(
+            part in configuration
+            for part in ("early_stopping", "dropout", "input_noise")
+        )
         shown = [
             f"{name} (impossible in principle)"
             if name == IMPOSSIBLE and random_parts else name

@@ -120,6 +120,7 @@ class BaseRNN(
         "cell": [StrOptions(set(CELLS))],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_noise": [Interval(Real, 0, None, closed="left")],
         # 'logistic' is MLP's name for 'sigmoid'
         "activation": [StrOptions({*ACTIVATIONS, "logistic"})],
         "pooling": [StrOptions(set(POOLINGS)), None],
@@ -165,6 +166,7 @@ class BaseRNN(
         cell,
         bidirectional,
         dropout,
+        input_noise,
         pooling,
         solver,
         alpha,
@@ -195,6 +197,7 @@ class BaseRNN(
         self.cell = cell
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.input_noise = input_noise
         self.pooling = pooling
         self.solver = solver
         self.alpha = alpha
@@ -470,6 +473,12 @@ class BaseRNN(
                     f"'sgd'): solver={self.solver!r} needs a deterministic "
                     "objective for its line searches."
                 )
+            if self.input_noise:
+                raise ValueError(
+                    f"input_noise={self.input_noise} needs a stochastic solver "
+                    f"('adam' or 'sgd'): solver={self.solver!r} needs a "
+                    "deterministic objective for its line searches."
+                )
 
         if not first_call:
             rng = self._random_state
@@ -600,6 +609,7 @@ class BaseRNN(
                 if self.dropout
                 else None
             ),
+            input_noise=self.input_noise,
             incremental=incremental,
         )
         self._optimizer = optimizer

@@ -61,6 +61,19 @@ _COMMON_PARAMETERS = """\
         ``random_state``; predictions never drop anything. Only for 'adam'
         and 'sgd', since the scipy methods need a deterministic objective.
 
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to every input value (each
+        feature of each valid timestep) of each training minibatch, drawn
+        afresh from ``random_state`` every time; predictions never add any.
+        A regulariser (training with input noise penalises the outputs'
+        derivatives with respect to the inputs, Bishop, 1995) in the units of
+        ``X``, so scale ``X`` first (``SequenceScaler``). On the quality
+        benchmark 0.1 raised the accuracy on small data sets by up to 0.05
+        (see the user guide, "Defaults and model quality"); it stays 0 by
+        default because random noise, like dropout masks, cannot give integer
+        sample weights and repeated sequences the same fit. Only for 'adam'
+        and 'sgd', since the scipy methods need a deterministic objective.
+
     pooling : {'last', 'mean', 'max'} or None, default='last'
         How the last recurrent layer's states become the one vector that the
         output layer reads, always over the valid (non-padding) timesteps only:
@@ -531,6 +544,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         cell="gru",
         bidirectional=False,
         dropout=0.0,
+        input_noise=0.0,
         pooling="last",
         solver="adam",
         alpha=0.0001,
@@ -563,6 +577,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             cell=cell,
             bidirectional=bidirectional,
             dropout=dropout,
+            input_noise=input_noise,
             pooling=pooling,
             solver=solver,
             alpha=alpha,
@@ -887,6 +902,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         cell="gru",
         bidirectional=False,
         dropout=0.0,
+        input_noise=0.0,
         pooling="last",
         solver="adam",
         alpha=0.0001,
@@ -919,6 +935,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             cell=cell,
             bidirectional=bidirectional,
             dropout=dropout,
+            input_noise=input_noise,
             pooling=pooling,
             solver=solver,
             alpha=alpha,

@@ -429,6 +429,7 @@ def fit_stochastic(
     rng,
     clip_norm,
     make_masks=None,
+    input_noise=0.0,
     incremental=False,
 ):
     """Minibatch training with a stochastic optimizer, updating ``theta`` in place.
@@ -460,6 +461,9 @@ def fit_stochastic(
     make_masks : callable or None
         ``make_masks(n_samples)`` draws the dropout masks of a minibatch; None
         without dropout.
+    input_noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to the inputs of every
+        valid timestep of each minibatch, drawn from ``rng``; 0 for none.
     incremental : bool, default=False
         One epoch only, without stopping rules or warnings (``partial_fit``).
     """
@@ -484,6 +488,8 @@ def fit_stochastic(
                     sample_idx[batch_slice] if shuffle else batch_slice, workspace
                 )
                 masks = None if make_masks is None else make_masks(batch.n_samples)
+                if input_noise:
+                    batch = add_input_noise(batch, input_noise, rng)
                 loss, grad = batch.loss_grad(loss_grad, theta, masks)
                 if first_step:
                     _raise_if_not_finite_at_start(loss, grad)
@@ -529,6 +535,34 @@ def fit_stochastic(
         _warn_interrupted()
     if early_stopping:
         theta[:] = monitor.best_theta
+
+
+def add_input_noise(batch, scale, rng):
+    """The minibatch with Gaussian noise of std ``scale`` on its valid inputs.
+
+    Training on inputs with noise acts as a penalty on the derivatives of the
+    outputs with respect to the inputs (Bishop, *Training with noise is
+    equivalent to Tikhonov regularization*, 1995). Padding steps stay as
+    they are. The noise is new for every minibatch; the batch's own inputs
+    (possibly a view of the training set) are not modified.
+
+    Parameters
+    ----------
+    batch : Batch
+    scale : float
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    noisy : Batch
+    """
+    X = batch.X
+    noise = rng.standard_normal(X.shape).astype(X.dtype, copy=False)
+    noise *= scale
+    if batch.pad is not None:
+        noise[batch.pad] = 0
+    noise += X
+    return Batch(noise, batch.pad, batch.Y, batch.sample_weight, batch.max_chunk)
 
 
 class _StopTraining(Exception):

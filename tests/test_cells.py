@@ -90,9 +90,10 @@ def test_dropout_is_training_only_and_reproducible(cell):
     np.testing.assert_array_equal(restored.predict(X), a.predict(X))
 
 
-def test_dropout_needs_a_stochastic_solver():
-    est = RNNRegressor(dropout=0.2, solver="lbfgs")
-    with pytest.raises(ValueError, match="dropout=0.2 needs a stochastic solver"):
+@pytest.mark.parametrize("param", ["dropout", "input_noise"])
+def test_random_perturbations_need_a_stochastic_solver(param):
+    est = RNNRegressor(**{param: 0.2}, solver="lbfgs")
+    with pytest.raises(ValueError, match=f"{param}=0.2 needs a stochastic solver"):
         est.fit(X, Y_REG)
     assert not hasattr(est, "n_features_in_")
 

@@ -1,7 +1,7 @@
 """scikit-learn's estimator checks on every estimator configuration that matters.
 
 The bare defaults exactly as a user types them come first; then every
-solver x cell, early stopping, dropout, the other scipy methods and the
+solver x cell, early stopping, dropout, input noise, the other scipy methods and the
 remaining options (bidirectional layers, pooling, two layers, class weights)
 at a small size.
 """
@@ -42,7 +42,8 @@ ESTIMATORS_SMALL = [
         for Estimator in (RNNRegressor, RNNClassifier)
         for params in [
             dict(early_stopping=True),
-            dict(dropout=0.2),
+            # the two random perturbations of training, checked together
+            dict(dropout=0.2, input_noise=0.1),
             dict(solver="CG", cell="rnn"),
             # (15 iterations pass every check too; 25 at about 60% of the time of 50)
             dict(solver="TNC", cell="rnn", max_iter=25),
@@ -78,9 +79,10 @@ ESTIMATORS = ESTIMATORS_AS_TYPED + ESTIMATORS_SMALL
 def expected_failed_checks(estimator):
     """The checks that are impossible in principle for a configuration.
 
-    With a random held-out validation split (``early_stopping``) or random
-    dropout masks, a sequence repeated twice is split or masked independently
-    of its twin, while a sequence of weight 2 is split or masked once: no
+    With a random held-out validation split (``early_stopping``), random
+    dropout masks or random input noise, a sequence repeated twice is split,
+    masked or perturbed independently of its twin, while a sequence of weight
+    2 is split, masked or perturbed once: no
     estimator can make the two fits equal, so scikit-learn's sample-weight
     equivalence check cannot pass there. Nor with scipy's TNC, which
     differentiates the gradient numerically (see the reason below). Likewise
@@ -88,10 +90,14 @@ def expected_failed_checks(estimator):
     Poisson regression negative targets. Everything else must pass.
     """
     expected = {}
-    if getattr(estimator, "early_stopping", False) or getattr(estimator, "dropout", 0):
+    if (
+        getattr(estimator, "early_stopping", False)
+        or getattr(estimator, "dropout", 0)
+        or getattr(estimator, "input_noise", 0)
+    ):
         expected["check_sample_weight_equivalence_on_dense_data"] = (
-            "a random validation split or random dropout masks cannot treat "
-            "a repeated sequence like one of weight 2"
+            "a random validation split, random dropout masks or random input "
+            "noise cannot treat a repeated sequence like one of weight 2"
         )
     if getattr(estimator, "solver", None) == "TNC":
         expected["check_sample_weight_equivalence_on_dense_data"] = (

@@ -3,7 +3,8 @@
 Each test names the mutation it was written against: sample weights dropped
 inside minibatches, the early-stopping validation loss and score ignoring
 sample weights, dropout applied at prediction time, early stopping keeping the
-last iterate instead of a validated one.
+last iterate instead of a validated one, input noise left out of training or
+added into the training data.
 """
 
 import copy
@@ -15,6 +16,7 @@ from sklearn.metrics import accuracy_score, log_loss, r2_score
 from sklearn.model_selection import train_test_split
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._solvers import Batch, add_input_noise
 
 
 def data(seed=0, n_samples=120):
@@ -102,3 +104,39 @@ def test_dropout_never_acts_at_prediction(Estimator, cell):
     np.testing.assert_array_equal(getattr(est, method)(X), getattr(plain, method)(X))
     np.testing.assert_array_equal(est.transform(X), plain.transform(X))
     np.testing.assert_array_equal(getattr(est, method)(X), getattr(est, method)(X))
+
+
+def test_input_noise_acts_in_training_from_random_state():
+    # mutation: the noise left out of the minibatches
+    X, y_reg, _, _ = data()
+    params = dict(hidden_layer_sizes=(6,), max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        noisy = RNNRegressor(**params, input_noise=0.3).fit(X, y_reg)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        again = RNNRegressor(**params, input_noise=0.3).fit(X, y_reg)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        plain = RNNRegressor(**params).fit(X, y_reg)
+    np.testing.assert_array_equal(noisy._theta, again._theta)
+    assert np.abs(noisy._theta - plain._theta).max() > 1e-3
+    np.testing.assert_array_equal(noisy.predict(X), noisy.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_input_noise_spares_padding_and_the_training_data(dtype):
+    # mutations: the noise added in place, into the training set that an
+    # unshuffled minibatch is a view of; noise at padding steps
+    noise_rng = np.random.RandomState(0)
+    X = noise_rng.normal(size=(20, 400, 3)).astype(dtype)  # time-major
+    pad = np.zeros((20, 400), dtype=bool)
+    pad[:5, ::2] = True
+    training_set = Batch(X, pad, np.zeros((400, 1), dtype))
+    original = X.copy()
+    minibatch = training_set.take(slice(0, 200))
+    noisy = add_input_noise(minibatch, 0.5, np.random.RandomState(1))
+    np.testing.assert_array_equal(X, original)
+    assert noisy.X.dtype == dtype
+    change = noisy.X - minibatch.X
+    assert (change[minibatch.pad] == 0).all()
+    assert change[~minibatch.pad].std() == pytest.approx(0.5, rel=0.05)
+    assert abs(change[~minibatch.pad].mean()) < 0.02
+
