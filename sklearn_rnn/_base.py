@@ -665,8 +665,8 @@ class BaseRNN(
 
         The score is the estimator's ``score`` (accuracy or R²); the losses are
         each held-out sequence's sample-weighted data loss, without the L2
-        term (summed over its targeted steps for an output per step); the
-        null loss is that of the best constant model fitted to ``training``.
+        term (summed over its targeted steps for an output per step), and
+        the same under the best constant model fitted to ``training``.
         """
         loss_function = LOSS_FUNCTIONS[net.out_activation]
         n_sequences = validation.n_samples
@@ -689,7 +689,9 @@ class BaseRNN(
         Y_train, weights_train, _ = rows(training.Y, training.sample_weight)
         null = null_raw(net.out_activation, Y_train, weights_train)
         null_losses, _ = loss_function(np.broadcast_to(null, Y.shape), Y)
-        null_loss = float(np.average(null_losses, weights=weights))
+        null_sequence_losses = np.bincount(
+            owner, weights * null_losses, minlength=n_sequences
+        )
 
         def evaluate(theta):
             raw = predict_raw(net, theta, validation.X, validation.pad)
@@ -706,7 +708,7 @@ class BaseRNN(
                 score = self._score_raw(raw, Y, weights)
             return score, sequence_losses
 
-        return HeldOut(evaluate, sequence_weights, null_loss)
+        return HeldOut(evaluate, sequence_weights, null_sequence_losses)
 
     # -------------------------------------------------------------- fitted
     def _set_fitted_views(self):

@@ -212,7 +212,8 @@ _COMMON_PARAMETERS = """\
         training loss is not overfitting). Nothing counts as overfitting
         before the validation loss has fallen below that of the best constant
         model (the class frequencies or the mean target, fitted to the
-        training part). The parameters kept are those of the latest iteration
+        training part) by more than ``tol`` and one standard error. The
+        parameters kept are those of the latest iteration
         within ``tol`` or one standard error of the lowest validation loss
         (the "one standard error rule"). The learning-rate schedule and the
         convergence of the training loss work as without early stopping. The

@@ -171,14 +171,15 @@ class HeldOut:
     sequence_weights : ndarray of shape (n_sequences,)
         Each sequence's weight (summed over its targeted steps): the
         validation loss is ``sequence_losses.sum() / sequence_weights.sum()``.
-    null_loss : float
-        The validation loss of the best constant model fitted to the training
-        part (class frequencies or the mean target; see ``null_raw``).
+    null_sequence_losses : ndarray of shape (n_sequences,)
+        The held-out sequences' weighted losses under the best constant model
+        fitted to the training part (class frequencies or the mean target;
+        see ``null_raw``).
     """
 
     evaluate: object
     sequence_weights: np.ndarray
-    null_loss: float
+    null_sequence_losses: np.ndarray
 
 
 def standard_error_of_mean_loss(sequence_losses, sequence_weights):
@@ -246,6 +247,8 @@ class Monitor:
         self.held_out = held_out
         # the held-out sequences' losses at the lowest validation loss
         self.best_sequence_losses = None
+        # whether that loss has beaten the constant model's (rule 1)
+        self.beats_constant_model = False
 
     def end_iteration(self, theta, loss):
         """Record one iteration.
@@ -257,10 +260,11 @@ class Monitor:
         rules:
 
         1. Until the lowest validation loss is below that of the best
-           constant model (the class frequencies, the mean target), the
-           network has learned nothing that carries over to the held-out
-           data, and no iteration counts as overfitting: a rising validation
-           loss then is the noise of an early phase of training.
+           constant model (the class frequencies, the mean target) by more
+           than ``tol`` and one standard error of the difference, the network
+           has learned nothing that carries over to the held-out data, and no
+           iteration counts as overfitting: a rising validation loss then is
+           the noise of an early phase of training.
         2. An iteration is as good as the best one when its validation loss
            exceeds the lowest one by no more than ``tol`` or one standard
            error of the difference (paired over the held-out sequences); the
@@ -319,17 +323,26 @@ class Monitor:
         if val_loss < history.best_validation_loss:
             history.best_validation_loss = val_loss
             self.best_sequence_losses = sequence_losses.copy()
-        excess = val_loss - history.best_validation_loss
-        standard_error = standard_error_of_mean_loss(
-            sequence_losses - self.best_sequence_losses, weights
-        )
-        if excess <= max(self.tol, standard_error):  # rule 2
+            self.beats_constant_model = self.beats_constant_model or (
+                self._exceeds(held_out.null_sequence_losses, sequence_losses)
+            )
+        if not self._exceeds(sequence_losses, self.best_sequence_losses):  # rule 2
             self.best_theta[:] = theta
             history.best_validation_score = float(score)
             history.validation_no_improvement_count = 0
-        elif improved_by_tol and history.best_validation_loss < held_out.null_loss:
-            history.validation_no_improvement_count += 1  # rules 3 and 1
+        elif improved_by_tol and self.beats_constant_model:  # rules 3 and 1
+            history.validation_no_improvement_count += 1
         return history.validation_no_improvement_count > self.n_iter_no_change
+
+    def _exceeds(self, sequence_losses, reference_losses):
+        """Whether a validation loss exceeds a reference by more than ``tol``
+        and one standard error of the difference, paired over sequences."""
+        weights = self.held_out.sequence_weights
+        difference = sequence_losses - reference_losses
+        excess = difference.sum() / weights.sum()
+        return excess > max(
+            self.tol, standard_error_of_mean_loss(difference, weights)
+        )
 
     def stall_message(self, overfitting=False):
         if overfitting:

@@ -142,17 +142,18 @@ def test_early_stopping_needs_a_sequence_to_train_on():
     assert not hasattr(est, "n_features_in_")
 
 
-def scripted_early_stopping(training_losses, held_out_losses, null_loss):
+def scripted_early_stopping(training_losses, held_out_losses, null_losses):
     """Run :class:`Monitor` on scripted losses, with n_iter_no_change=2.
 
     Iteration i has parameters [i] and the held-out sequences' losses
-    ``held_out_losses[i]`` (unit weights). Returns the iteration whose
-    parameters are kept and the one that stopped training (None if none did).
+    ``held_out_losses[i]``; the constant model's are ``null_losses`` (unit
+    weights). Returns the iteration whose parameters are kept and the one that
+    stopped training (None if none did).
     """
     held_out = HeldOut(
         evaluate=lambda theta: (0.0, np.array(held_out_losses[int(theta[0])])),
         sequence_weights=np.ones(len(held_out_losses[0])),
-        null_loss=null_loss,
+        null_sequence_losses=np.array(null_losses),
     )
     monitor = Monitor(
         TrainingHistory(), np.array([-1.0]), tol=1e-4, n_iter_no_change=2,
@@ -173,9 +174,15 @@ def test_early_stopping_waits_until_the_held_out_loss_beats_the_constant_model()
     # above the constant model's 0.69, counted as overfitting): GunPoint
     # stopped at epoch 19 of 124 with its five held-out sequences
     rising = [[0.7 + 0.1 * i] * 4 for i in range(5)] + [[0.3] * 4] * 3
-    assert scripted_early_stopping(IMPROVING, rising, null_loss=0.69) == (7, None)
+    assert scripted_early_stopping(IMPROVING, rising, [0.69] * 4) == (7, None)
     # the same rise below the constant model's loss is overfitting
-    assert scripted_early_stopping(IMPROVING, rising, null_loss=2.0) == (0, 3)
+    assert scripted_early_stopping(IMPROVING, rising, [2.0] * 4) == (0, 3)
+    # mutation: no standard error in rule 1. A first loss below the constant
+    # model's by less than one standard error (the differences [-0.4, 0.4,
+    # -0.4, 0.2], mean -0.05, standard error 0.2) is not yet learning
+    assert scripted_early_stopping(
+        IMPROVING, rising, [1.1, 0.3, 1.1, 0.5]
+    ) == (7, None)
 
 
 def test_early_stopping_keeps_the_latest_iteration_within_one_standard_error():
@@ -187,11 +194,11 @@ def test_early_stopping_keeps_the_latest_iteration_within_one_standard_error():
     spread = [0.0, 0.4, 0.1, 0.5]
     worse = [0.5, 0.5, 0.5, 0.5]
     losses = [best, spread, worse, worse, worse, worse]
-    assert scripted_early_stopping(IMPROVING, losses, null_loss=1.0) == (1, 4)
+    assert scripted_early_stopping(IMPROVING, losses, [1.0] * 4) == (1, 4)
     # the same 0.05 on every sequence is beyond its (zero) standard error
     shifted = [0.25, 0.25, 0.25, 0.25]
     losses = [best, shifted, worse, worse, worse, worse]
-    assert scripted_early_stopping(IMPROVING, losses, null_loss=1.0) == (0, 3)
+    assert scripted_early_stopping(IMPROVING, losses, [1.0] * 4) == (0, 3)
 
 
 def test_early_stopping_does_not_count_a_plateau_of_the_training_loss():
@@ -200,7 +207,7 @@ def test_early_stopping_does_not_count_a_plateau_of_the_training_loss():
     best, worse = [0.2, 0.2, 0.2], [0.5, 0.5, 0.5]
     losses = [best] + [worse] * 7
     plateau = [1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8, 0.7]
-    assert scripted_early_stopping(plateau, losses, null_loss=1.0) == (0, 7)
+    assert scripted_early_stopping(plateau, losses, [1.0] * 3) == (0, 7)
 
 
 def test_standard_error_of_the_mean_loss_over_sequences():
