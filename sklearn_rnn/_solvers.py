@@ -336,11 +336,13 @@ class Monitor:
 
     def _exceeds(self, sequence_losses, reference_losses):
         """Whether a validation loss exceeds a reference by more than ``tol``
-        and one standard error of the difference, paired over sequences."""
+        and one standard error of the difference, paired over sequences (or
+        is not finite)."""
         weights = self.held_out.sequence_weights
         difference = sequence_losses - reference_losses
         excess = difference.sum() / weights.sum()
-        return excess > max(
+        # written so that a NaN loss exceeds: its parameters are never kept
+        return not excess <= max(
             self.tol, standard_error_of_mean_loss(difference, weights)
         )
 

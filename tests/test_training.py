@@ -210,6 +210,13 @@ def test_early_stopping_does_not_count_a_plateau_of_the_training_loss():
     assert scripted_early_stopping(plateau, losses, [1.0] * 3) == (0, 7)
 
 
+def test_early_stopping_never_keeps_a_non_finite_validation_loss():
+    # mutation: the comparison written so that NaN is "as good as the best"
+    best, nan = [0.2, 0.2, 0.2], [0.2, np.nan, 0.2]
+    losses = [best, nan, nan, nan, nan]
+    assert scripted_early_stopping(IMPROVING, losses, [1.0] * 3) == (0, 3)
+
+
 def test_standard_error_of_the_mean_loss_over_sequences():
     losses = np.array([0.1, 0.4, 0.3, 0.9])
     ones = np.ones(4)
