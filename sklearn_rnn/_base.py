@@ -467,18 +467,14 @@ class BaseRNN(
         method = self._scipy_method
         if method is not None:
             check_scipy_method(method, net.n_params)
-            if self.dropout:
-                raise ValueError(
-                    f"dropout={self.dropout} needs a stochastic solver ('adam' or "
-                    f"'sgd'): solver={self.solver!r} needs a deterministic "
-                    "objective for its line searches."
-                )
-            if self.input_noise:
-                raise ValueError(
-                    f"input_noise={self.input_noise} needs a stochastic solver "
-                    f"('adam' or 'sgd'): solver={self.solver!r} needs a "
-                    "deterministic objective for its line searches."
-                )
+            for name in ("dropout", "input_noise"):  # random perturbations
+                value = getattr(self, name)
+                if value:
+                    raise ValueError(
+                        f"{name}={value} needs a stochastic solver ('adam' or "
+                        f"'sgd'): solver={self.solver!r} needs a deterministic "
+                        "objective for its line searches."
+                    )
 
         if not first_call:
             rng = self._random_state
