@@ -6,8 +6,8 @@ this script runs the whole matrix at the default size (64 units, the default
 iterations): every accepted solver name x cell, ``early_stopping=True``,
 ``dropout=0.2`` and ``input_noise=0.1``, for both estimators. It prints one row
 per configuration: the checks run, the ones that failed (the sample-weight
-equivalence check is impossible in principle with a random validation split,
-random dropout masks or random input noise, and is marked so), and the time.
+equivalence check is impossible in principle with a random validation split or
+random dropout masks, and is marked so), and the time.
 One BLAS thread per check run, ``--jobs`` processes.
 
 Run: ``python benchmarks/check_as_typed.py [--jobs 2] [--only SUBSTRING]``
@@ -71,7 +71,7 @@ def main():
     )(delayed(run)(c) for c in todo):
         random_parts = any(
             part in configuration
-            for part in ("early_stopping", "dropout", "input_noise")
+            for part in ("early_stopping", "dropout")
         )
         shown = [
             f"{name} (impossible in principle)"

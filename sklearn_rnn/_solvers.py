@@ -42,6 +42,10 @@ class TrainingHistory:
         stopping only; see :meth:`Monitor.end_iteration`).
     best_validation_loss : float
         Lowest validation loss seen (early stopping only).
+    loss : float or None
+        Training loss of the parameters the last fit ended with: the last
+        iteration's, or the one's they were rolled back to (see
+        :meth:`Monitor.roll_back`).
     n_iter : int
         Iterations (epochs for adam and sgd) of the last fit.
     t : int
@@ -61,6 +65,7 @@ class TrainingHistory:
     best_loss: float = np.inf
     best_validation_score: float = -np.inf
     best_validation_loss: float = np.inf
+    loss: float = None
     n_iter: int = 0
     t: int = 0
     no_improvement_count: int = 0
@@ -245,6 +250,10 @@ class Monitor:
         self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
         self.held_out = held_out
+        # the lowest training loss of this fit, its iteration (1-based), and,
+        # without early stopping, its parameters (best_theta)
+        self.best_fit_loss = np.inf
+        self.best_fit_iteration = 0
         # the held-out sequences' losses at the lowest validation loss
         self.best_sequence_losses = None
         # whether that loss has beaten the constant model's (rule 1)
@@ -293,9 +302,12 @@ class Monitor:
         history.n_iter += 1
         history.loss_curve.append(float(loss))
         line = "Iteration %d, loss = %.8f" % (history.n_iter, loss)
+        history.loss = float(loss)
         improved_by_tol = loss < history.best_loss - self.tol
-        if loss < history.best_loss:
-            history.best_loss = float(loss)
+        history.best_loss = min(history.best_loss, float(loss))
+        if loss < self.best_fit_loss:
+            self.best_fit_loss = float(loss)
+            self.best_fit_iteration = history.n_iter
             if self.held_out is None:
                 self.best_theta[:] = theta
         history.no_improvement_count = (
@@ -311,6 +323,34 @@ class Monitor:
         if self.verbose:
             print(line)
         return history.no_improvement_count > self.n_iter_no_change, overfitting
+
+    def roll_back(self, theta):
+        """Return to the parameters of this fit's lowest training loss, if the
+        last iteration's loss is higher (not with early stopping, which keeps
+        validated parameters instead).
+
+        Called when the training loss stalls: an LSTM that learns a long
+        dependency can jump out of its solution in one epoch (an exploding
+        gradient) and stall at chance, where the lowered learning rate
+        would carry on. Rejecting the iterations that made the loss worse
+        before going on with a lower rate is the "newbob" schedule of
+        speech recognition (Kaldi's nnet1 ``train_scheduler.sh``).
+
+        Returns
+        -------
+        rolled_back : bool
+        """
+        history = self.history
+        if self.held_out is not None or not history.loss > self.best_fit_loss:
+            return False
+        theta[:] = self.best_theta
+        history.loss = self.best_fit_loss
+        if self.verbose:
+            print(
+                "Returning to the parameters of iteration %d (loss = %.8f)."
+                % (self.best_fit_iteration, self.best_fit_loss)
+            )
+        return True
 
     def _validate(self, theta, improved_by_tol):
         """Score the held-out set; keep ``theta`` or count it (rules above)."""
@@ -454,6 +494,9 @@ def fit_stochastic(
     per stall, until a lowered rate brings no improvement either), after
     ``max_iter`` epochs (ConvergenceWarning), or when the loss or gradient
     becomes non-finite (the best parameters are restored, ConvergenceWarning).
+    Without early stopping, a stall whose last epoch has a higher loss than
+    the best one of the fit also returns to the best epoch's parameters,
+    before the lowered rate goes on or training ends (:meth:`Monitor.roll_back`).
     With early stopping the parameters the monitor kept (see
     :meth:`Monitor.end_iteration`) are restored at the end.
 
@@ -470,7 +513,7 @@ def fit_stochastic(
     batch_size, max_iter : int
     shuffle : bool
     rng : numpy.random.RandomState
-        Shuffles the samples.
+        Shuffles the samples and seeds the input noise.
     clip_norm : float or None
         Maximum Euclidean norm of each minibatch gradient.
     make_masks : callable or None
@@ -478,7 +521,9 @@ def fit_stochastic(
         without dropout.
     input_noise : float, default=0.0
         Standard deviation of the Gaussian noise added to the inputs of every
-        valid timestep of each minibatch, drawn from ``rng``; 0 for none.
+        valid timestep of each minibatch; 0 for none. The noise of a sequence
+        is a function of its content, the epoch and a seed drawn from ``rng``
+        (see :func:`add_input_noise`).
     incremental : bool, default=False
         One epoch only, without stopping rules or warnings (``partial_fit``).
     """
@@ -490,6 +535,9 @@ def fit_stochastic(
     # the minibatches' inputs are gathered into one reused array: a new one
     # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
     workspace = Workspace()
+    if input_noise:
+        noise_keys = sequence_keys(data.X, data.pad)
+        noise_seed = np.uint64(rng.randint(2**63, dtype=np.uint64))
     # True from an 'adaptive' reduction of the learning rate until an epoch
     # improves the loss by tol: a second stall in that state ends training
     lowered_without_gain = False
@@ -498,13 +546,16 @@ def fit_stochastic(
             if shuffle:
                 rng.shuffle(sample_idx)
             epoch_loss = 0.0
+            if input_noise:
+                epoch_key = noise_epoch_key(noise_seed, monitor.history.n_iter)
             for batch_slice in batches(n_samples, batch_size):
-                batch = data.take(
-                    sample_idx[batch_slice] if shuffle else batch_slice, workspace
-                )
+                batch_idx = sample_idx[batch_slice] if shuffle else batch_slice
+                batch = data.take(batch_idx, workspace)
                 masks = None if make_masks is None else make_masks(batch.n_samples)
                 if input_noise:
-                    batch = add_input_noise(batch, input_noise, rng)
+                    batch = add_input_noise(
+                        batch, input_noise, noise_keys[batch_idx], epoch_key
+                    )
                 loss, grad = batch.loss_grad(loss_grad, theta, masks)
                 if first_step:
                     _raise_if_not_finite_at_start(loss, grad)
@@ -535,8 +586,11 @@ def fit_stochastic(
                 if lowered_without_gain:
                     if monitor.verbose:
                         print(f"{message} {LOWERED_RATE_DID_NOT_HELP}")
-                    break
-                if optimizer.trigger_stopping(message, monitor.verbose):
+                    stopping = True
+                else:
+                    stopping = optimizer.trigger_stopping(message, monitor.verbose)
+                monitor.roll_back(theta)
+                if stopping:
                     break
                 lowered_without_gain = True
                 monitor.history.no_improvement_count = 0
@@ -552,27 +606,141 @@ def fit_stochastic(
         theta[:] = monitor.best_theta
 
 
-def add_input_noise(batch, scale, rng):
+# SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): a stream of 64-bit words
+# from a seed z is mix(z + k * GOLDEN), k = 1, 2, ...
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(z):
+    """SplitMix64's output function, elementwise on uint64 (wraps modulo 2**64)."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(z, dtype=np.uint64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _value_counters(pad, shape):
+    """1, 2, ... over each sequence's valid values, padding steps skipped.
+
+    Parameters
+    ----------
+    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+    shape : tuple (n_timesteps, n_samples, n_features)
+
+    Returns
+    -------
+    counters : ndarray of shape (n_timesteps, n_samples or 1, n_features) of uint64
+        ``s * n_features + f + 1`` for feature ``f`` of the ``s``-th valid
+        step (0-based), so padding inserted anywhere shifts nothing.
+    """
+    n_timesteps, _, n_features = shape
+    if pad is None:
+        steps = np.arange(n_timesteps, dtype=np.uint64)[:, None]
+    else:
+        steps = (np.cumsum(~pad, axis=0) - 1).astype(np.uint64)
+    features = np.arange(1, n_features + 1, dtype=np.uint64)
+    return steps[:, :, None] * np.uint64(n_features) + features
+
+
+def sequence_keys(X, pad, chunk=1024):
+    """A 64-bit hash of each sequence's valid values.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_timesteps, n_samples, n_features)
+        Time-major inputs.
+    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+        True at padding steps, which do not count.
+    chunk : int, default=1024
+        Sequences hashed at once (bounds the temporary arrays).
+
+    Returns
+    -------
+    keys : ndarray of shape (n_samples,) of uint64
+        Equal for sequences with equal valid values in the same order,
+        wherever their padding is and whatever it holds.
+    """
+    keys = np.empty(X.shape[1], dtype=np.uint64)
+    for part in batches(X.shape[1], chunk):
+        part_pad = None if pad is None else pad[:, part]
+        bits = X[:, part].astype(np.float64).view(np.uint64)  # float32: exact
+        with np.errstate(over="ignore"):
+            # each value's bits hashed with its place among the valid values
+            # (so reordering the values changes the key), summed modulo 2**64
+            places = _mix64(_value_counters(part_pad, bits.shape) * _GOLDEN)
+            hashes = _mix64(bits ^ places)
+            if part_pad is not None:
+                hashes[part_pad] = 0
+            keys[part] = _mix64(hashes.sum(axis=(0, 2)))
+    return keys
+
+
+def noise_epoch_key(seed, epoch):
+    """The 64-bit word of ``epoch`` (0-based) in the SplitMix64 stream of ``seed``."""
+    with np.errstate(over="ignore"):
+        return _mix64(np.uint64(seed) + np.uint64(epoch + 1) * _GOLDEN)
+
+
+def keyed_standard_normal(keys, epoch_key, shape, pad=None):
+    """Standard normal noise that is a function of each sequence's key.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_samples,) of uint64
+    epoch_key : uint64
+    shape : tuple (n_timesteps, n_samples, n_features)
+    pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
+        Padding steps, skipped when counting the valid values.
+
+    Returns
+    -------
+    noise : ndarray of shape ``shape``, float64
+        The noise of the ``s``-th valid step of sequence ``i`` depends on
+        ``keys[i]``, ``epoch_key`` and ``s`` only.
+    """
+    stream_seeds = _mix64(keys ^ epoch_key)[None, :, None]
+    with np.errstate(over="ignore"):
+        words = _mix64(stream_seeds + _value_counters(pad, shape) * _GOLDEN)
+    words = np.broadcast_to(words, shape)
+    # Box-Muller on the two 32-bit halves of each word: u1 in (0, 1], u2 in [0, 1)
+    u1 = ((words >> np.uint64(32)).astype(np.float64) + 1.0) * 2.0**-32
+    u2 = (words & np.uint64(0xFFFFFFFF)).astype(np.float64) * 2.0**-32
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def add_input_noise(batch, scale, keys, epoch_key):
     """The minibatch with Gaussian noise of std ``scale`` on its valid inputs.
 
     Training on inputs with noise acts as a penalty on the derivatives of the
     outputs with respect to the inputs (Bishop, *Training with noise is
     equivalent to Tikhonov regularization*, 1995). Padding steps stay as
-    they are. The noise is new for every minibatch; the batch's own inputs
-    (possibly a view of the training set) are not modified.
+    they are. The batch's own inputs (possibly a view of the training set)
+    are not modified.
+
+    The noise of a sequence is drawn from a counter-based generator keyed by
+    a hash of its content and by the epoch (SplitMix64): new at every epoch,
+    reproducible from ``random_state``, and the same for two equal sequences
+    of one epoch. So a sequence repeated k times gets the same noise as the
+    one sequence with ``sample_weight=k``, and integer sample weights stay
+    equivalent to repetitions, as they are without noise.
 
     Parameters
     ----------
     batch : Batch
     scale : float
-    rng : numpy.random.RandomState
+    keys : ndarray of shape (batch.n_samples,) of uint64
+        :func:`sequence_keys` of the batch's sequences.
+    epoch_key : uint64
+        :func:`noise_epoch_key` of the epoch.
 
     Returns
     -------
     noisy : Batch
     """
     X = batch.X
-    noise = rng.standard_normal(X.shape).astype(X.dtype, copy=False)
+    noise = keyed_standard_normal(keys, epoch_key, X.shape, batch.pad)
+    noise = noise.astype(X.dtype, copy=False)
     noise *= scale
     if batch.pad is not None:
         noise[batch.pad] = 0

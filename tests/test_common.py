@@ -79,10 +79,9 @@ ESTIMATORS = ESTIMATORS_AS_TYPED + ESTIMATORS_SMALL
 def expected_failed_checks(estimator):
     """The checks that are impossible in principle for a configuration.
 
-    With a random held-out validation split (``early_stopping``), random
-    dropout masks or random input noise, a sequence repeated twice is split,
-    masked or perturbed independently of its twin, while a sequence of weight
-    2 is split, masked or perturbed once: no
+    With a random held-out validation split (``early_stopping``) or random
+    dropout masks, a sequence repeated twice is split or masked independently
+    of its twin, while a sequence of weight 2 is split or masked once: no
     estimator can make the two fits equal, so scikit-learn's sample-weight
     equivalence check cannot pass there. Nor with scipy's TNC, which
     differentiates the gradient numerically (see the reason below). Likewise
@@ -93,11 +92,10 @@ def expected_failed_checks(estimator):
     if (
         getattr(estimator, "early_stopping", False)
         or getattr(estimator, "dropout", 0)
-        or getattr(estimator, "input_noise", 0)
     ):
         expected["check_sample_weight_equivalence_on_dense_data"] = (
-            "a random validation split, random dropout masks or random input "
-            "noise cannot treat a repeated sequence like one of weight 2"
+            "a random validation split or random dropout masks cannot treat a "
+            "repeated sequence like one of weight 2"
         )
     if getattr(estimator, "solver", None) == "TNC":
         expected["check_sample_weight_equivalence_on_dense_data"] = (

@@ -3,8 +3,8 @@
 Each test names the mutation it was written against: sample weights dropped
 inside minibatches, the early-stopping validation loss and score ignoring
 sample weights, dropout applied at prediction time, early stopping keeping the
-last iterate instead of a validated one, input noise left out of training or
-added into the training data.
+last iterate instead of a validated one, input noise left out of training,
+added into the training data, or not keyed to the content of the sequences.
 """
 
 import copy
@@ -16,7 +16,13 @@ from sklearn.metrics import accuracy_score, log_loss, r2_score
 from sklearn.model_selection import train_test_split
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._solvers import Batch, add_input_noise
+from sklearn_rnn._solvers import (
+    Batch,
+    add_input_noise,
+    keyed_standard_normal,
+    noise_epoch_key,
+    sequence_keys,
+)
 
 
 def data(seed=0, n_samples=120):
@@ -57,14 +63,15 @@ def test_early_stopping_keeps_a_weighted_validated_iteration(Estimator, solver):
     # iterate kept instead of a validated one
     X, y_reg, y_clf, data_rng = data(n_samples=100)
     weight = data_rng.uniform(0.1, 3.0, size=len(y_reg))
-    # more noise, so that training overfits it
+    # more noise, and no regularisation (alpha, input_noise), so that
+    # training overfits it
     y_reg = y_reg + 0.5 * data_rng.normal(size=len(y_reg))
     y_clf = y_clf ^ (data_rng.uniform(size=len(y_clf)) < 0.15)
     y = y_reg if Estimator is RNNRegressor else y_clf
     est = Estimator(
         hidden_layer_sizes=(24,), solver=solver, early_stopping=True,
         validation_fraction=0.3, n_iter_no_change=5, max_iter=500, alpha=0.0,
-        learning_rate="constant",
+        input_noise=0.0, learning_rate="constant",
         learning_rate_init=0.2 if solver == "sgd" else 0.01, random_state=0,
     ).fit(X, y, sample_weight=weight)
     _, val = train_test_split(
@@ -132,7 +139,8 @@ def test_input_noise_spares_padding_and_the_training_data(dtype):
     training_set = Batch(X, pad, np.zeros((400, 1), dtype))
     original = X.copy()
     minibatch = training_set.take(slice(0, 200))
-    noisy = add_input_noise(minibatch, 0.5, np.random.RandomState(1))
+    keys = sequence_keys(X, pad)[:200]
+    noisy = add_input_noise(minibatch, 0.5, keys, noise_epoch_key(1, 0))
     np.testing.assert_array_equal(X, original)
     assert noisy.X.dtype == dtype
     change = noisy.X - minibatch.X
@@ -140,3 +148,98 @@ def test_input_noise_spares_padding_and_the_training_data(dtype):
     assert change[~minibatch.pad].std() == pytest.approx(0.5, rel=0.05)
     assert abs(change[~minibatch.pad].mean()) < 0.02
 
+
+
+def test_input_noise_is_a_function_of_content_and_epoch():
+    # mutations: the keys of sequences taken from their positions, not their
+    # values; padding steps counted in the key or in the noise's counter; the
+    # epoch left out of the key
+    key_rng = np.random.RandomState(0)
+    X = key_rng.normal(size=(7, 6, 2))  # time-major: 6 sequences of 7 steps
+    pad = np.zeros((7, 6), dtype=bool)
+    X[:, 3] = X[:, 0]  # sequence 3 repeats sequence 0
+    pad[5:, [1, 4]] = True  # sequence 4: sequence 1 with other padding values
+    X[:, 4] = X[:, 1]
+    X[5:, 4] = 99.0
+    X[:, 5] = X[:, 2]  # sequence 5: sequence 2 with one value changed
+    X[6, 5, 1] += 1e-12
+    keys = sequence_keys(X, pad)
+    assert keys[3] == keys[0] and keys[4] == keys[1]
+    assert len(set(keys[[0, 1, 2, 5]].tolist())) == 4
+    # the same sequence without padding is another sequence of this training set
+    assert sequence_keys(X[:, [1]], None)[0] != keys[1]
+    # padding steps inserted anywhere change neither keys nor noise
+    longer = np.concatenate([X[:2], np.full((3, 6, 2), 5.0), X[2:]])
+    longer_pad = np.concatenate([pad[:2], np.ones((3, 6), dtype=bool), pad[2:]])
+    np.testing.assert_array_equal(sequence_keys(longer, longer_pad), keys)
+    valid = ~longer_pad
+    np.testing.assert_array_equal(
+        keyed_standard_normal(keys, noise_epoch_key(7, 0), longer.shape,
+                              longer_pad)[valid],
+        keyed_standard_normal(keys, noise_epoch_key(7, 0), X.shape, pad)[~pad],
+    )
+
+    epoch_0 = keyed_standard_normal(keys, noise_epoch_key(7, 0), X.shape, pad)
+    np.testing.assert_array_equal(epoch_0[:, 3], epoch_0[:, 0])
+    np.testing.assert_array_equal(epoch_0[:, 4], epoch_0[:, 1])
+    assert not np.allclose(epoch_0[:, 5], epoch_0[:, 2])
+    # a column depends on its own key only, wherever it sits in the batch
+    alone = keyed_standard_normal(keys[[2]], noise_epoch_key(7, 0), (7, 1, 2), None)
+    np.testing.assert_array_equal(alone[:, 0], epoch_0[:, 2])
+    epoch_1 = keyed_standard_normal(keys, noise_epoch_key(7, 1), X.shape, pad)
+    other_seed = keyed_standard_normal(keys, noise_epoch_key(8, 0), X.shape, pad)
+    assert np.abs(epoch_1 - epoch_0).min() > 0
+    assert np.abs(other_seed - epoch_0).min() > 0
+
+
+def test_keyed_noise_is_standard_normal():
+    # mutation: a Box-Muller half dropped or scaled (a wrong variance or
+    # a skewed, dependent sample)
+    keys = np.arange(400, dtype=np.uint64)
+    noise = keyed_standard_normal(keys, noise_epoch_key(0, 0), (250, 400, 2))
+    assert abs(noise.mean()) < 0.01
+    assert noise.std() == pytest.approx(1.0, abs=0.01)
+    assert (noise**4).mean() == pytest.approx(3.0, abs=0.05)  # normal kurtosis
+    assert abs(np.corrcoef(noise[:-1].ravel(), noise[1:].ravel())[0, 1]) < 0.01
+    assert abs(np.corrcoef(noise[:, :-1].ravel(), noise[:, 1:].ravel())[0, 1]) < 0.01
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_input_noise_keeps_integer_weights_equal_to_repetitions(shuffle):
+    # mutation: noise drawn per row of the batch (from the estimator's random
+    # state), so a repeated sequence gets other noise than its weighted twin
+    X, y_reg, _, data_rng = data(n_samples=30)
+    weight = data_rng.randint(0, 4, size=len(y_reg))
+    repeated = np.repeat(np.arange(len(y_reg)), weight)
+    params = dict(hidden_layer_sizes=(5,), input_noise=0.5, batch_size=200,
+                  max_iter=4, shuffle=shuffle, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        weighted = RNNRegressor(**params).fit(X, y_reg, sample_weight=weight)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        repetitions = RNNRegressor(**params).fit(X[repeated], y_reg[repeated])
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        plain = RNNRegressor(**{**params, "input_noise": 0.0}).fit(X[repeated],
+                                                                  y_reg[repeated])
+    np.testing.assert_allclose(weighted._theta, repetitions._theta, rtol=1e-6,
+                               atol=1e-9)
+    assert np.abs(plain._theta - repetitions._theta).max() > 1e-3
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_input_noise_auto_is_noise_for_adam_and_sgd_only(Estimator):
+    # mutation: 'auto' resolved to no noise (or to noise for the scipy solvers,
+    # which then refuse to fit)
+    X, y_reg, y_clf, _ = data(n_samples=40)
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    params = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    fitted = {}
+    for solver in ("adam", "sgd"):
+        for noise in ("auto", 0.05, 0.0):
+            with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+                est = Estimator(**params, solver=solver, input_noise=noise)
+                fitted[solver, noise] = est.fit(X, y)._theta
+        np.testing.assert_array_equal(fitted[solver, "auto"], fitted[solver, 0.05])
+        assert np.abs(fitted[solver, "auto"] - fitted[solver, 0.0]).max() > 1e-4
+    with pytest.warns(ConvergenceWarning):
+        est = Estimator(**params, solver="lbfgs").fit(X, y)  # 'auto': no noise
+    assert est.n_iter_ == 3

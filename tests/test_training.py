@@ -14,10 +14,12 @@ from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._losses import LOSS_FUNCTIONS, null_raw
 from sklearn_rnn._solvers import (
     SCIPY_METHODS,
+    Batch,
     HeldOut,
     Monitor,
     TrainingHistory,
     clip_gradient,
+    fit_stochastic,
     standard_error_of_mean_loss,
 )
 
@@ -456,6 +458,8 @@ def test_a_lowered_rate_that_brings_nothing_ends_training(capsys):
     est = RNNRegressor(hidden_layer_sizes=(8,), random_state=1, verbose=True)
     est.fit(X_noisy, y)
     lines = capsys.readouterr().out.splitlines()
+    if lines[-1].startswith("Returning to the parameters of iteration"):
+        lines.pop()  # a roll-back to the best epoch (see below)
     assert lines[-1].endswith("did not help either. Stopping.")
     epochs = [i for i, line in enumerate(lines) if line.startswith("Iteration")]
     lowered = [
@@ -463,10 +467,66 @@ def test_a_lowered_rate_that_brings_nothing_ends_training(capsys):
         for i, line in enumerate(lines)
         if "Setting learning rate" in line
     ]
-    assert len(lowered) == 2  # the first lowering helped, the second did not
+    assert len(lowered) >= 2  # a lowering helped, the last one did not
     curve = est.loss_curve_
     assert est.n_iter_ == len(curve) < est.max_iter
-    # the first lowering was followed by an improvement of tol ...
-    assert min(curve[lowered[0] : lowered[1]]) < min(curve[: lowered[0]]) - est.tol
-    # ... the second by none
-    assert min(curve[lowered[1] :]) >= min(curve[: lowered[1]]) - est.tol
+    # each lowering but the last was followed by an improvement of tol ...
+    for start, end in zip(lowered[:-1], lowered[1:]):
+        assert min(curve[start:end]) < min(curve[:start]) - est.tol
+    # ... the last by none
+    assert min(curve[lowered[-1] :]) >= min(curve[: lowered[-1]]) - est.tol
+
+
+class CollapsingOptimizer:
+    """Halves theta for 8 updates, then jumps to 3 (an exploding step), and
+    jumps there again right after its one lowering of the learning rate."""
+
+    def __init__(self):
+        self.updates = 0
+        self.collapse_at = {9}
+
+    def update_params(self, theta, grad):
+        self.updates += 1
+        if self.updates <= 8:
+            theta *= 0.5
+        elif self.updates in self.collapse_at:
+            theta[:] = 3.0
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, message, verbose):
+        if len(self.collapse_at) > 1:
+            return True
+        self.collapse_at.add(self.updates + 1)
+        return False
+
+
+def test_a_stall_rolls_back_to_the_best_epoch(capsys):
+    # mutations: no roll-back when the rate is lowered (training would go on
+    # from the collapsed parameters), or none when training ends
+    data = Batch(np.zeros((1, 2, 1)), None, np.zeros((2, 1)))
+
+    def loss_grad(theta, X, pad, Y, sample_weight, masks=None, need_grad=True):
+        return float(theta[0] ** 2), 2 * theta
+
+    theta = np.array([1.0])
+    history = TrainingHistory()
+    monitor = Monitor(history, theta, tol=1e-4, n_iter_no_change=2,
+                      verbose=True, held_out=None)
+    optimizer = CollapsingOptimizer()
+    fit_stochastic(loss_grad, theta, data, optimizer, monitor, batch_size=1,
+                   max_iter=100, shuffle=False, rng=np.random.RandomState(0),
+                   clip_norm=None)
+    out = capsys.readouterr().out
+    # the 4th epoch ends at theta = 0.5 ** 8; its two minibatches' losses are
+    # those of 0.5 ** 6 and 0.5 ** 7
+    best_loss = (0.5**12 + 0.5**14) / 2
+    assert out.count("Returning to the parameters of iteration 4") == 2
+    assert theta[0] == 0.5**8
+    assert history.loss == pytest.approx(best_loss)
+    collapsed = (0.5**16 + 9) / 2  # from the 4th epoch's end to 3
+    expected = [(1 + 0.5**2) / 2, (0.5**4 + 0.5**6) / 2, (0.5**8 + 0.5**10) / 2,
+                best_loss, collapsed, 9, 9,
+                collapsed, 9, 9]  # the rate lowered, from the 4th epoch's end
+    np.testing.assert_allclose(history.loss_curve, expected)
