@@ -523,7 +523,7 @@ def fit_stochastic(
         Standard deviation of the Gaussian noise added to the inputs of every
         valid timestep of each minibatch; 0 for none. The noise of a sequence
         is a function of its content, the epoch and a seed drawn from ``rng``
-        (see :func:`add_input_noise`).
+        (see :class:`KeyedNoise`).
     incremental : bool, default=False
         One epoch only, without stopping rules or warnings (``partial_fit``).
     """
@@ -536,8 +536,7 @@ def fit_stochastic(
     # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
     workspace = Workspace()
     if input_noise:
-        noise_keys = sequence_keys(data.X, data.pad)
-        noise_seed = np.uint64(rng.randint(2**63, dtype=np.uint64))
+        noise = KeyedNoise(data.X, data.pad, rng.randint(2**63, dtype=np.uint64))
     # True from an 'adaptive' reduction of the learning rate until an epoch
     # improves the loss by tol: a second stall in that state ends training
     lowered_without_gain = False
@@ -547,14 +546,14 @@ def fit_stochastic(
                 rng.shuffle(sample_idx)
             epoch_loss = 0.0
             if input_noise:
-                epoch_key = noise_epoch_key(noise_seed, monitor.history.n_iter)
+                noise.start_epoch(monitor.history.n_iter)
             for batch_slice in batches(n_samples, batch_size):
                 batch_idx = sample_idx[batch_slice] if shuffle else batch_slice
                 batch = data.take(batch_idx, workspace)
                 masks = None if make_masks is None else make_masks(batch.n_samples)
                 if input_noise:
                     batch = add_input_noise(
-                        batch, input_noise, noise_keys[batch_idx], epoch_key
+                        batch, input_noise, noise.draw(batch_idx, batch.pad)
                     )
                 loss, grad = batch.loss_grad(loss_grad, theta, masks)
                 if first_step:
@@ -612,12 +611,18 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _mix64(z):
-    """SplitMix64's output function, elementwise on uint64 (wraps modulo 2**64)."""
-    with np.errstate(over="ignore"):
-        z = np.asarray(z, dtype=np.uint64)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+    """SplitMix64's output function on a copy of the uint64 array ``z``.
+
+    Array arithmetic on unsigned integers wraps modulo 2**64 silently; the
+    constants are Python ints, which keep the arrays uint64.
+    """
+    z = np.array(z, dtype=np.uint64)
+    z ^= z >> 30
+    z *= 0xBF58476D1CE4E5B9
+    z ^= z >> 27
+    z *= 0x94D049BB133111EB
+    z ^= z >> 31
+    return z
 
 
 def _value_counters(pad, shape):
@@ -665,51 +670,81 @@ def sequence_keys(X, pad, chunk=1024):
     for part in batches(X.shape[1], chunk):
         part_pad = None if pad is None else pad[:, part]
         bits = X[:, part].astype(np.float64).view(np.uint64)  # float32: exact
-        with np.errstate(over="ignore"):
-            # each value's bits hashed with its place among the valid values
-            # (so reordering the values changes the key), summed modulo 2**64
-            places = _mix64(_value_counters(part_pad, bits.shape) * _GOLDEN)
-            hashes = _mix64(bits ^ places)
-            if part_pad is not None:
-                hashes[part_pad] = 0
-            keys[part] = _mix64(hashes.sum(axis=(0, 2)))
+        # each value's bits hashed with its place among the valid values
+        # (so reordering the values changes the key), summed modulo 2**64
+        places = _mix64(_value_counters(part_pad, bits.shape) * _GOLDEN)
+        hashes = _mix64(bits ^ places)
+        if part_pad is not None:
+            hashes[part_pad] = 0
+        keys[part] = _mix64(hashes.sum(axis=(0, 2)))
     return keys
 
 
-def noise_epoch_key(seed, epoch):
-    """The 64-bit word of ``epoch`` (0-based) in the SplitMix64 stream of ``seed``."""
-    with np.errstate(over="ignore"):
-        return _mix64(np.uint64(seed) + np.uint64(epoch + 1) * _GOLDEN)
+class KeyedNoise:
+    """Standard normal noise keyed to each training sequence's content.
 
-
-def keyed_standard_normal(keys, epoch_key, shape, pad=None):
-    """Standard normal noise that is a function of each sequence's key.
+    The noise of a sequence in an epoch is drawn from a counter-based
+    generator (SplitMix64 words, Box-Muller on their two 32-bit halves) whose
+    stream is keyed by :func:`sequence_keys` of the sequence, the epoch and
+    ``seed``: new at every epoch, reproducible from the seed, and the same
+    for two equal sequences of one epoch, wherever they sit in the data. So
+    a sequence repeated k times gets the noise of the one sequence with
+    ``sample_weight=k``, and integer sample weights stay equivalent to
+    repetitions, as they are without noise. The noise of the s-th valid step
+    depends on s, not on where padding puts it.
 
     Parameters
     ----------
-    keys : ndarray of shape (n_samples,) of uint64
-    epoch_key : uint64
-    shape : tuple (n_timesteps, n_samples, n_features)
+    X : ndarray of shape (n_timesteps, n_samples, n_features)
+        The training set, time-major.
     pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
-        Padding steps, skipped when counting the valid values.
-
-    Returns
-    -------
-    noise : ndarray of shape ``shape``, float64
-        The noise of the ``s``-th valid step of sequence ``i`` depends on
-        ``keys[i]``, ``epoch_key`` and ``s`` only.
+    seed : int
+        In [0, 2**64).
     """
-    stream_seeds = _mix64(keys ^ epoch_key)[None, :, None]
-    with np.errstate(over="ignore"):
-        words = _mix64(stream_seeds + _value_counters(pad, shape) * _GOLDEN)
-    words = np.broadcast_to(words, shape)
-    # Box-Muller on the two 32-bit halves of each word: u1 in (0, 1], u2 in [0, 1)
-    u1 = ((words >> np.uint64(32)).astype(np.float64) + 1.0) * 2.0**-32
-    u2 = (words & np.uint64(0xFFFFFFFF)).astype(np.float64) * 2.0**-32
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+    def __init__(self, X, pad, seed):
+        self.keys = sequence_keys(X, pad)
+        self.seed = int(seed)
+        # the counters' words of sequences without padding, (T, 1, F)
+        self.unpadded_places = _value_counters(None, X.shape) * _GOLDEN
+        self.stream_seeds = None
+
+    def start_epoch(self, epoch):
+        """Key the streams of every sequence to ``epoch`` (0-based)."""
+        # word epoch + 1 of the SplitMix64 stream of the seed (the sum in
+        # Python ints: NumPy warns when uint64 scalars wrap)
+        epoch_key = _mix64((self.seed + (epoch + 1) * int(_GOLDEN)) % 2**64)
+        # the keys are hashes already: XOR with a hash keeps them uniform
+        self.stream_seeds = self.keys ^ epoch_key
+
+    def draw(self, idx, pad):
+        """The noise of sequences ``idx`` in the current epoch.
+
+        Parameters
+        ----------
+        idx : slice or ndarray of int
+            The sequences, as indices into the training set.
+        pad : ndarray of shape (n_timesteps, n_batch) of bool, or None
+            Their padding steps.
+
+        Returns
+        -------
+        noise : ndarray of shape (n_timesteps, n_batch, n_features), float64
+        """
+        stream_seeds = self.stream_seeds[idx][None, :, None]
+        if pad is None:
+            places = self.unpadded_places
+        else:
+            shape = (pad.shape[0], pad.shape[1], self.unpadded_places.shape[2])
+            places = _value_counters(pad, shape) * _GOLDEN
+        words = _mix64(stream_seeds + places)
+        # Box-Muller: u1 in (0, 1] (1.0 at most, so the log is never
+        # positive) from the high half, u2 in [0, 1) from the low half
+        radius = np.sqrt(-2.0 * np.log(((words >> 32) + 1.0) * 2.0**-32))
+        return radius * np.cos((words & 0xFFFFFFFF) * (2.0 * np.pi * 2.0**-32))
 
 
-def add_input_noise(batch, scale, keys, epoch_key):
+def add_input_noise(batch, scale, noise):
     """The minibatch with Gaussian noise of std ``scale`` on its valid inputs.
 
     Training on inputs with noise acts as a penalty on the derivatives of the
@@ -718,28 +753,18 @@ def add_input_noise(batch, scale, keys, epoch_key):
     they are. The batch's own inputs (possibly a view of the training set)
     are not modified.
 
-    The noise of a sequence is drawn from a counter-based generator keyed by
-    a hash of its content and by the epoch (SplitMix64): new at every epoch,
-    reproducible from ``random_state``, and the same for two equal sequences
-    of one epoch. So a sequence repeated k times gets the same noise as the
-    one sequence with ``sample_weight=k``, and integer sample weights stay
-    equivalent to repetitions, as they are without noise.
-
     Parameters
     ----------
     batch : Batch
     scale : float
-    keys : ndarray of shape (batch.n_samples,) of uint64
-        :func:`sequence_keys` of the batch's sequences.
-    epoch_key : uint64
-        :func:`noise_epoch_key` of the epoch.
+    noise : ndarray of the shape of ``batch.X``
+        Standard normal noise (:meth:`KeyedNoise.draw`), overwritten.
 
     Returns
     -------
     noisy : Batch
     """
     X = batch.X
-    noise = keyed_standard_normal(keys, epoch_key, X.shape, batch.pad)
     noise = noise.astype(X.dtype, copy=False)
     noise *= scale
     if batch.pad is not None:

@@ -16,13 +16,7 @@ from sklearn.metrics import accuracy_score, log_loss, r2_score
 from sklearn.model_selection import train_test_split
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._solvers import (
-    Batch,
-    add_input_noise,
-    keyed_standard_normal,
-    noise_epoch_key,
-    sequence_keys,
-)
+from sklearn_rnn._solvers import Batch, KeyedNoise, add_input_noise, sequence_keys
 
 
 def data(seed=0, n_samples=120):
@@ -139,8 +133,9 @@ def test_input_noise_spares_padding_and_the_training_data(dtype):
     training_set = Batch(X, pad, np.zeros((400, 1), dtype))
     original = X.copy()
     minibatch = training_set.take(slice(0, 200))
-    keys = sequence_keys(X, pad)[:200]
-    noisy = add_input_noise(minibatch, 0.5, keys, noise_epoch_key(1, 0))
+    noise = KeyedNoise(X, pad, seed=1)
+    noise.start_epoch(0)
+    noisy = add_input_noise(minibatch, 0.5, noise.draw(slice(0, 200), minibatch.pad))
     np.testing.assert_array_equal(X, original)
     assert noisy.X.dtype == dtype
     change = noisy.X - minibatch.X
@@ -168,35 +163,37 @@ def test_input_noise_is_a_function_of_content_and_epoch():
     assert len(set(keys[[0, 1, 2, 5]].tolist())) == 4
     # the same sequence without padding is another sequence of this training set
     assert sequence_keys(X[:, [1]], None)[0] != keys[1]
+
+    def draw(X, pad, seed, epoch, idx=slice(None)):
+        noise = KeyedNoise(X, pad, seed)
+        noise.start_epoch(epoch)
+        return noise.draw(idx, None if pad is None else pad[:, idx])
+
+    epoch_0 = draw(X, pad, 7, 0)
+    np.testing.assert_array_equal(epoch_0[:, 3], epoch_0[:, 0])
+    np.testing.assert_array_equal(epoch_0[:, 4], epoch_0[:, 1])
+    assert not np.allclose(epoch_0[:, 5], epoch_0[:, 2])
+    # a sequence's noise depends on its own key only, wherever it sits
+    alone = draw(X[:, [2, 0]], None, 7, 0)
+    np.testing.assert_array_equal(alone[:, 0], epoch_0[:, 2])
+    np.testing.assert_array_equal(draw(X, pad, 7, 0, np.array([2]))[:, 0],
+                                  epoch_0[:, 2])
+    assert np.abs(draw(X, pad, 7, 1) - epoch_0).min() > 0
+    assert np.abs(draw(X, pad, 8, 0) - epoch_0).min() > 0
     # padding steps inserted anywhere change neither keys nor noise
     longer = np.concatenate([X[:2], np.full((3, 6, 2), 5.0), X[2:]])
     longer_pad = np.concatenate([pad[:2], np.ones((3, 6), dtype=bool), pad[2:]])
     np.testing.assert_array_equal(sequence_keys(longer, longer_pad), keys)
-    valid = ~longer_pad
-    np.testing.assert_array_equal(
-        keyed_standard_normal(keys, noise_epoch_key(7, 0), longer.shape,
-                              longer_pad)[valid],
-        keyed_standard_normal(keys, noise_epoch_key(7, 0), X.shape, pad)[~pad],
-    )
-
-    epoch_0 = keyed_standard_normal(keys, noise_epoch_key(7, 0), X.shape, pad)
-    np.testing.assert_array_equal(epoch_0[:, 3], epoch_0[:, 0])
-    np.testing.assert_array_equal(epoch_0[:, 4], epoch_0[:, 1])
-    assert not np.allclose(epoch_0[:, 5], epoch_0[:, 2])
-    # a column depends on its own key only, wherever it sits in the batch
-    alone = keyed_standard_normal(keys[[2]], noise_epoch_key(7, 0), (7, 1, 2), None)
-    np.testing.assert_array_equal(alone[:, 0], epoch_0[:, 2])
-    epoch_1 = keyed_standard_normal(keys, noise_epoch_key(7, 1), X.shape, pad)
-    other_seed = keyed_standard_normal(keys, noise_epoch_key(8, 0), X.shape, pad)
-    assert np.abs(epoch_1 - epoch_0).min() > 0
-    assert np.abs(other_seed - epoch_0).min() > 0
+    np.testing.assert_array_equal(draw(longer, longer_pad, 7, 0)[~longer_pad],
+                                  epoch_0[~pad])
 
 
 def test_keyed_noise_is_standard_normal():
     # mutation: a Box-Muller half dropped or scaled (a wrong variance or
     # a skewed, dependent sample)
-    keys = np.arange(400, dtype=np.uint64)
-    noise = keyed_standard_normal(keys, noise_epoch_key(0, 0), (250, 400, 2))
+    keyed = KeyedNoise(np.random.RandomState(0).normal(size=(250, 400, 2)), None, 0)
+    keyed.start_epoch(0)
+    noise = keyed.draw(slice(None), None)
     assert abs(noise.mean()) < 0.01
     assert noise.std() == pytest.approx(1.0, abs=0.01)
     assert (noise**4).mean() == pytest.approx(3.0, abs=0.05)  # normal kurtosis
