@@ -42,7 +42,7 @@ ESTIMATORS_SMALL = [
         for Estimator in (RNNRegressor, RNNClassifier)
         for params in [
             dict(early_stopping=True),
-            # the two random perturbations of training, checked together
+            # dropout, with twice the default input noise
             dict(dropout=0.2, input_noise=0.1),
             dict(solver="CG", cell="rnn"),
             # (15 iterations pass every check too; 25 at about 60% of the time of 50)

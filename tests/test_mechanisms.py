@@ -144,7 +144,6 @@ def test_input_noise_spares_padding_and_the_training_data(dtype):
     assert abs(change[~minibatch.pad].mean()) < 0.02
 
 
-
 def test_input_noise_is_a_function_of_content_and_epoch():
     # mutations: the keys of sequences taken from their positions, not their
     # values; padding steps counted in the key or in the noise's counter; the
