@@ -625,27 +625,27 @@ def _mix64(z):
     return z
 
 
-def _value_counters(pad, shape):
-    """1, 2, ... over each sequence's valid values, padding steps skipped.
+def _place_words(pad, n_timesteps, n_features):
+    """The counter words of each sequence's valid values, padding skipped.
 
     Parameters
     ----------
     pad : ndarray of shape (n_timesteps, n_samples) of bool, or None
-    shape : tuple (n_timesteps, n_samples, n_features)
+    n_timesteps, n_features : int
 
     Returns
     -------
-    counters : ndarray of shape (n_timesteps, n_samples or 1, n_features) of uint64
-        ``s * n_features + f + 1`` for feature ``f`` of the ``s``-th valid
-        step (0-based), so padding inserted anywhere shifts nothing.
+    words : ndarray of shape (n_timesteps, n_samples or 1, n_features) of uint64
+        ``(s * n_features + f + 1) * GOLDEN`` for feature ``f`` of the
+        ``s``-th valid step (0-based): the SplitMix64 counter of that value,
+        so padding inserted anywhere shifts nothing.
     """
-    n_timesteps, _, n_features = shape
     if pad is None:
         steps = np.arange(n_timesteps, dtype=np.uint64)[:, None]
     else:
         steps = (np.cumsum(~pad, axis=0) - 1).astype(np.uint64)
     features = np.arange(1, n_features + 1, dtype=np.uint64)
-    return steps[:, :, None] * np.uint64(n_features) + features
+    return (steps[:, :, None] * np.uint64(n_features) + features) * _GOLDEN
 
 
 def sequence_keys(X, pad, chunk=1024):
@@ -672,7 +672,7 @@ def sequence_keys(X, pad, chunk=1024):
         bits = X[:, part].astype(np.float64).view(np.uint64)  # float32: exact
         # each value's bits hashed with its place among the valid values
         # (so reordering the values changes the key), summed modulo 2**64
-        places = _mix64(_value_counters(part_pad, bits.shape) * _GOLDEN)
+        places = _mix64(_place_words(part_pad, X.shape[0], X.shape[2]))
         hashes = _mix64(bits ^ places)
         if part_pad is not None:
             hashes[part_pad] = 0
@@ -705,8 +705,8 @@ class KeyedNoise:
     def __init__(self, X, pad, seed):
         self.keys = sequence_keys(X, pad)
         self.seed = int(seed)
-        # the counters' words of sequences without padding, (T, 1, F)
-        self.unpadded_places = _value_counters(None, X.shape) * _GOLDEN
+        # the counter words of sequences without padding, (T, 1, F)
+        self.unpadded_places = _place_words(None, X.shape[0], X.shape[2])
         self.stream_seeds = None
 
     def start_epoch(self, epoch):
@@ -732,11 +732,9 @@ class KeyedNoise:
         noise : ndarray of shape (n_timesteps, n_batch, n_features), float64
         """
         stream_seeds = self.stream_seeds[idx][None, :, None]
-        if pad is None:
-            places = self.unpadded_places
-        else:
-            shape = (pad.shape[0], pad.shape[1], self.unpadded_places.shape[2])
-            places = _value_counters(pad, shape) * _GOLDEN
+        places = self.unpadded_places
+        if pad is not None:
+            places = _place_words(pad, pad.shape[0], places.shape[2])
         words = _mix64(stream_seeds + places)
         # Box-Muller: u1 in (0, 1] (1.0 at most, so the log is never
         # positive) from the high half, u2 in [0, 1) from the low half
