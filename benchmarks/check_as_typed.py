@@ -69,10 +69,7 @@ def main():
     for configuration, n_checks, failed, elapsed in Parallel(
         n_jobs=args.jobs, return_as="generator"
     )(delayed(run)(c) for c in todo):
-        random_parts = any(
-            part in configuration
-            for part in ("early_stopping", "dropout")
-        )
+        random_parts = "early_stopping" in configuration or "dropout" in configuration
         shown = [
             f"{name} (impossible in principle)"
             if name == IMPOSSIBLE and random_parts else name

@@ -14,8 +14,8 @@ every seed and the training loss of the first.
 In this run, after 30 epochs, the GRU has solved the task with four seeds and
 is at 0.93 with the fifth, the LSTM has solved it with three (0.80 and 0.51
 with the other two), while the Elman cell stays near chance for four seeds and
-solves it for one: it can carry the value, but its gradient rarely finds how. With the
-estimator's own defaults (up to 500 epochs and a learning rate lowered on
+solves it for one: it can carry the value, but its gradient rarely finds how.
+With the estimator's own defaults (up to 500 epochs and a learning rate lowered on
 plateaus) the LSTM and GRU reach 1.0 with every seed (a test of the suite).
 """
 
