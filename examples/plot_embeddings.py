@@ -37,7 +37,7 @@ X, y = np.array(X)[:, :, None], np.array(y)
 
 clf = RNNClassifier(hidden_layer_sizes=(16,), cell="lstm", pooling="mean",
                     learning_rate_init=0.01, max_iter=60, random_state=0).fit(X, y)
-embedding = clf.transform(X)  # (150, 16)
+embedding = clf.transform(X)  # (150, 32): two directions (the default) of 16 units
 print("embedding:", embedding.shape, clf.get_feature_names_out()[:3], "...")
 
 # the same network feeding a logistic regression

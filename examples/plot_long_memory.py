@@ -8,15 +8,18 @@ follow are noise, and a second feature marks the step to remember. The gates
 of the LSTM and GRU can hold the first value over the noise; the Elman cell's
 state is rewritten at every step. We train an
 :class:`~sklearn_rnn.RNNClassifier` with each ``cell`` for 30 epochs, with five
-seeds each (one seed is luck, not evidence), and plot the test accuracy of
-every seed and the training loss of the first.
+seeds each (one seed is luck, not evidence), reading one direction and its
+last state (the classifier's defaults, two directions and max pooling, would
+read the first step directly), and plot the test accuracy of every seed and
+the training loss of the first.
 
 In this run, after 30 epochs, the GRU has solved the task with four seeds and
-is at 0.93 with the fifth, the LSTM has solved it with three (0.80 and 0.51
+is at 0.99 with the fifth, the LSTM has solved it with three (0.89 and 0.77
 with the other two), while the Elman cell stays near chance for four seeds and
 solves it for one: it can carry the value, but its gradient rarely finds how.
-With the estimator's own defaults (up to 500 epochs and a learning rate lowered on
-plateaus) the LSTM and GRU reach 1.0 with every seed (a test of the suite).
+With the estimator's own training defaults (up to 500 epochs and a learning
+rate lowered on plateaus) the LSTM and GRU reach 0.95 or more with every seed
+(a test of the suite).
 """
 
 # %%
@@ -54,6 +57,11 @@ for position, cell in enumerate(["rnn", "lstm", "gru"]):
         clf = RNNClassifier(
             hidden_layer_sizes=(16,),
             cell=cell,
+            # one direction read at its end: the state must carry the first
+            # step over the 39 others (the classifier's defaults, two
+            # directions and max pooling, read it directly)
+            bidirectional=False,
+            pooling="last",
             learning_rate_init=0.01,
             batch_size=32,
             max_iter=30,

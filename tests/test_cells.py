@@ -114,12 +114,26 @@ LONG_MEMORY_NOISE = 1.5
 
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_gated_cells_remember_the_first_of_40_steps_with_the_defaults(cell, seed):
-    # 16 units and nothing else but the cell: the defaults must not stop on
-    # the plateau at loss log(2) that comes before the cell learns to remember
+@pytest.mark.parametrize(
+    "reading",
+    [
+        {},  # the defaults: two directions, max pooling
+        # one direction read at its end: the state must carry the first step
+        # over 39 noisy ones, and training must not stop on the plateau at
+        # loss log(2) that comes before the cell learns to remember
+        {"bidirectional": False, "pooling": "last"},
+    ],
+    ids=["defaults", "forward-last"],
+)
+def test_gated_cells_remember_the_first_of_40_steps_with_the_defaults(
+    cell, seed, reading
+):
+    # 16 units and nothing else but the cell (and, second, the direction)
     X_train, y_train = long_memory_task(500, seed=0)
     X_test, y_test = long_memory_task(300, seed=1)
-    clf = RNNClassifier(hidden_layer_sizes=(16,), cell=cell, random_state=seed)
+    clf = RNNClassifier(
+        hidden_layer_sizes=(16,), cell=cell, random_state=seed, **reading
+    )
     clf.fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.95
 

@@ -165,7 +165,8 @@ def test_set_output_pandas_on_the_estimators_embeddings():
     with pytest.warns(Warning, match="failed to converge"):
         per_step.fit(X, labels)
     states = per_step.set_output(transform="pandas").transform(X)
-    assert isinstance(states, np.ndarray) and states.shape == X.shape[:2] + (4,)
+    # both directions (the default) of 4 units
+    assert isinstance(states, np.ndarray) and states.shape == X.shape[:2] + (8,)
 
 
 def test_mlflow_logs_and_loads_with_a_variable_length_signature(tmp_path,

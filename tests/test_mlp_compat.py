@@ -266,7 +266,9 @@ def test_fitted_attributes_a_user_reads(Estimator):
     assert est.out_activation_ == "logistic"
     np.testing.assert_array_equal(est.classes_, [0, 1])
     assert isinstance(est.coefs_, list) and isinstance(est.intercepts_, list)
-    assert est.coefs_[-1].shape == (8, 1) and est.intercepts_[-1].shape == (1,)
+    # RNNClassifier's output layer reads both directions (its default)
+    width = 16 if getattr(est, "bidirectional", False) else 8
+    assert est.coefs_[-1].shape == (width, 1) and est.intercepts_[-1].shape == (1,)
     np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)
     assert est.validation_scores_ is None and est.best_validation_score_ is None
     est.partial_fit(X, Y_BINARY)

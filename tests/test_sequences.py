@@ -123,10 +123,10 @@ def test_transform_returns_the_pooled_embedding():
     y = np.array([0, 1, 0, 1, 1])
     clf = RNNClassifier(hidden_layer_sizes=(6, 5), pooling="mean", solver="lbfgs", max_iter=10, random_state=0).fit(X, y)
     embedding = clf.transform(X)
-    assert embedding.shape == (5, 5)
+    assert embedding.shape == (5, 10)  # both directions (the default) of 5 units
     logits = embedding @ clf.coefs_[-1] + clf.intercepts_[-1]
     np.testing.assert_allclose(logits.ravel(), clf.decision_function(X))
-    assert list(clf.get_feature_names_out()) == [f"rnnclassifier{i}" for i in range(5)]
+    assert list(clf.get_feature_names_out()) == [f"rnnclassifier{i}" for i in range(10)]
 
 
 def test_rnn_feeds_logistic_regression_in_a_pipeline():
@@ -137,7 +137,7 @@ def test_rnn_feeds_logistic_regression_in_a_pipeline():
         LogisticRegression(),
     ).fit(X, y)
     assert pipe.score(X, y) > 0.9
-    assert pipe[-1].n_features_in_ == 8
+    assert pipe[-1].n_features_in_ == 16  # both directions of 8 units
 
 
 def digits_as_sequences():
