@@ -18,6 +18,9 @@ from sklearn.preprocessing import FunctionTransformer
 
 from ._estimators import RNNClassifier
 
+# the classifier's own default (units in each direction of its one layer)
+DEFAULT_UNITS = RNNClassifier().hidden_layer_sizes[0]
+
 
 def images_as_sequences(X):
     """Read each 8x8 digit image as a sequence of 8 rows of 8 pixels in [0, 1].
@@ -33,7 +36,8 @@ def images_as_sequences(X):
     return np.asarray(X, dtype=float).reshape(-1, 8, 8) / 16.0
 
 
-def main(n_splits=5, random_state=0, cell="gru", max_iter=20, hidden_units=32):
+def main(n_splits=5, random_state=0, cell="gru", max_iter=20,
+         hidden_units=DEFAULT_UNITS):
     """Cross-validate an RNN pipeline on scikit-learn's digits and print the scores.
 
     Parameters
@@ -66,7 +70,8 @@ def main(n_splits=5, random_state=0, cell="gru", max_iter=20, hidden_units=32):
         # 500 so that the whole run takes seconds
         RNNClassifier(
             **({} if cell == "gru" else {"cell": cell}),
-            **({} if hidden_units == 32 else {"hidden_layer_sizes": (hidden_units,)}),
+            **({} if hidden_units == DEFAULT_UNITS
+               else {"hidden_layer_sizes": (hidden_units,)}),
             max_iter=max_iter,
             random_state=random_state,
         ),
@@ -122,7 +127,7 @@ def command_line(argv=None):
         help="the recurrent cell (default: %(default)s)",
     )
     parser.add_argument(
-        "--hidden-units", type=int, default=32,
+        "--hidden-units", type=int, default=DEFAULT_UNITS,
         help="units of each direction of the recurrent layer (default: %(default)s)",
     )
     parser.add_argument(

@@ -3,6 +3,7 @@
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
 from numbers import Integral
 
 import numpy as np
@@ -22,7 +23,7 @@ from ._validation import FLOAT_DTYPES
 
 _COMMON_PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers,) or int, \
-            default=%(hidden_default)s
+            default=%(hidden_layer_sizes_default)s
         The ith element is the number of hidden units of the ith recurrent
         layer (of each direction when ``bidirectional``); the output sequence
         of each layer is the input sequence of the next. An int means one
@@ -460,25 +461,22 @@ _COMMON_NOTES = """\
     when a batch holds the whole data set."""
 
 
-# Where the two estimators' defaults differ, and why (the user guide,
-# "Defaults and model quality", gives the figures)
-_READING_DEFAULTS = {
+# Why the two estimators' defaults differ (the user guide, "Defaults and
+# model quality", gives the figures); the defaults themselves are read from
+# each class's signature
+_READING_CHOICES = {
     "RNNRegressor": {
-        "hidden_default": "(64,)",
         "hidden_choice": "",
-        "bidirectional_default": "False",
         "bidirectional_choice": """False for the
         regressor, so that its outputs at every step (``pooling=None``) are
         causal, as :meth:`forecast` needs; on the forecasting windows of the
         quality benchmark two directions did not turn a loss to the flat
         baselines into a win.""",
-        "pooling_default": "'last'",
         "pooling_choice": """'last' is the regressor's default: a one-step-ahead
         forecast reads the most recent state most; on the quality benchmark
         'max' raised the solar RMSE from 0.113 to 0.137.""",
     },
     "RNNClassifier": {
-        "hidden_default": "(32,)",
         "hidden_choice": """ (32,) for the classifier: two directions of
         32 units give 64 features, as one direction of 64 units. On the
         quality benchmark 64 units in each direction scored higher on ACSF1
@@ -486,7 +484,6 @@ _READING_DEFAULTS = {
         with the Elman cell on unscaled data they stopped before the heavily
         weighted class took over and failed scikit-learn's
         ``check_class_weight_classifiers``.""",
-        "bidirectional_default": "True",
         "bidirectional_choice": """True for the
         classifier: with 'max' pooling, two directions of 32 units beat one
         direction of 64 units read at its end by 1.5 to 6.4 points of
@@ -494,7 +491,6 @@ _READING_DEFAULTS = {
         benchmark (``benchmarks/bench_quality.py``) and tied on
         PickupGestureWiimoteZ and digits. Set False for outputs at every step
         that are causal (the output at t reads the steps up to t only).""",
-        "pooling_default": "'max'",
         "pooling_choice": """'max' is the classifier's default: a pattern anywhere
         in a sequence can decide its class (the BiLSTM-max encoder of Conneau
         et al., 2017); with two directions of 64 units it beat 'last' by 5 to
@@ -505,7 +501,11 @@ _READING_DEFAULTS = {
 
 def _fill_docstring(cls):
     parameters = _COMMON_PARAMETERS
-    for key, text in _READING_DEFAULTS[cls.__name__].items():
+    signature = inspect.signature(cls.__init__).parameters
+    for name in ("hidden_layer_sizes", "bidirectional", "pooling"):
+        default = repr(signature[name].default)
+        parameters = parameters.replace(f"%({name}_default)s", default)
+    for key, text in _READING_CHOICES[cls.__name__].items():
         parameters = parameters.replace(f"%({key})s", text)
     cls.__doc__ = (
         cls.__doc__.replace("%(parameters)s", parameters)
