@@ -76,6 +76,10 @@ AUTO_BATCH_SIZE = 32
 # input_noise='auto' with adam and sgd: the standard deviation chosen on the
 # quality benchmark (see the user guide, "Defaults and model quality")
 AUTO_INPUT_NOISE = 0.05
+# random_crop='auto' with adam and sgd and a pooled reading ('max', 'mean'):
+# window slicing's 90% (Le Guennec et al., 2016), which the quality benchmark
+# confirmed (see the user guide, "Defaults and model quality")
+AUTO_RANDOM_CROP = 0.9
 
 
 def _valid_steps(X, pad):
@@ -127,6 +131,10 @@ class BaseRNN(
             StrOptions({"auto"}),
             Interval(Real, 0, None, closed="left"),
         ],
+        "random_crop": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 1, closed="right"),
+        ],
         # 'logistic' is MLP's name for 'sigmoid'
         "activation": [StrOptions({*ACTIVATIONS, "logistic"})],
         "pooling": [StrOptions(set(POOLINGS)), None],
@@ -176,6 +184,7 @@ class BaseRNN(
         bidirectional,
         dropout,
         input_noise,
+        random_crop,
         pooling,
         solver,
         alpha,
@@ -207,6 +216,7 @@ class BaseRNN(
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.input_noise = input_noise
+        self.random_crop = random_crop
         self.pooling = pooling
         self.solver = solver
         self.alpha = alpha
@@ -361,6 +371,20 @@ class BaseRNN(
             return self.input_noise
         return 0.0 if self._scipy_method is not None else AUTO_INPUT_NOISE
 
+    def _random_crop(self):
+        """``random_crop`` with 'auto' resolved.
+
+        Windows for the stochastic solvers with a pooled reading ('max' or
+        'mean'), which counts a pattern wherever it stands; the whole
+        sequence with 'last' (whose output reads the end) or per-step outputs.
+        """
+        if self.random_crop != "auto":
+            return self.random_crop
+        pooled = self.pooling in ("max", "mean")
+        if self._scipy_method is None and pooled:
+            return AUTO_RANDOM_CROP
+        return 1.0
+
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(
@@ -427,6 +451,13 @@ class BaseRNN(
 
         X, pad, ndim = check_sequences(self, X, reset=first_call, return_ndim=True)
         per_step = self.pooling is None
+        if per_step and self._random_crop() < 1:
+            raise ValueError(
+                f"random_crop={self.random_crop} trains on a random window of "
+                "each sequence; pooling=None has a target at every step and "
+                "trains on whole sequences: set random_crop=1.0 (which 'auto' "
+                "is with pooling=None)."
+            )
         if not first_call:
             group_steps = self.group_steps_
         elif per_step:
@@ -482,10 +513,14 @@ class BaseRNN(
         method = self._scipy_method
         if method is not None:
             check_scipy_method(method, net.n_params)
-            # random perturbations of the objective
-            perturbations = dict(dropout=self.dropout, input_noise=self._input_noise())
-            for name, value in perturbations.items():
-                if value:
+            # random perturbations of the objective, and whether each is on
+            perturbations = {
+                "dropout": (self.dropout, self.dropout > 0),
+                "input_noise": (self._input_noise(), self._input_noise() > 0),
+                "random_crop": (self._random_crop(), self._random_crop() < 1),
+            }
+            for name, (value, active) in perturbations.items():
+                if active:
                     raise ValueError(
                         f"{name}={value} needs a stochastic solver ('adam' or "
                         f"'sgd'): solver={self.solver!r} needs a deterministic "
@@ -623,6 +658,7 @@ class BaseRNN(
                 else None
             ),
             input_noise=self._input_noise(),
+            random_crop=self._random_crop(),
             incremental=incremental,
         )
         self._optimizer = optimizer

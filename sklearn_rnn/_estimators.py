@@ -81,6 +81,33 @@ _COMMON_PARAMETERS = """\
         or better on every data set, and 0.1 raised the accuracy on small data
         sets by up to 0.05 (see the user guide, "Defaults and model quality").
 
+    random_crop : 'auto' or float in (0, 1], default='auto'
+        Fraction of each sequence's valid timesteps that training reads: at
+        every pass over the training data each sequence is cut to a window of
+        ``round(random_crop * length)`` consecutive valid steps (at least
+        one; with ``group_steps``, grouped steps) at a random place, the rest
+        read as padding (window slicing, Le Guennec et al., 2016: a data
+        augmentation for small time-series data sets). Predictions read whole
+        sequences. Since each pass reads new windows, an epoch (an iteration
+        of ``max_iter`` and ``n_iter_no_change``, one point of
+        ``loss_curve_``) of a small data set is several passes, about 10
+        minibatches in all: ``ceil(10 * batch_size / n_samples)`` passes, one
+        when the windows shorten no sequence; ``partial_fit`` makes one pass.
+        1.0 reads whole sequences. 'auto' is 0.9 for 'adam' and 'sgd' with
+        ``pooling`` 'max' or 'mean', which count a pattern wherever it stands
+        in the sequence, and 1.0 otherwise (so ``RNNClassifier()`` trains on
+        windows and ``RNNRegressor()`` on whole sequences): 'last' reads the end of the
+        sequence (a forecast needs the latest steps), ``pooling=None`` has a
+        target at every step (where a value below 1 is refused), and the
+        scipy methods need a deterministic objective (a value below 1 is
+        refused with them). The window of a sequence is a function of its
+        content, the pass and ``random_state``, as the noise is, so integer
+        sample weights stay equivalent to repetitions. On the quality benchmark
+        0.9 raised the classifier's ArrowHead accuracy from 0.649 to 0.775
+        and ACSF1 from 0.768 to 0.794, and brought ``early_stopping=True``
+        within about 0.02 of the defaults on every classification set (see
+        the user guide, "Defaults and model quality").
+
     pooling : {'last', 'mean', 'max'} or None, default=%(pooling_default)s
         How the last recurrent layer's states become the one vector that the
         output layer reads, always over the valid (non-padding) timesteps only:
@@ -169,8 +196,9 @@ _COMMON_PARAMETERS = """\
         Maximum number of iterations. The solver iterates until convergence
         (determined by 'tol') or this number of iterations. For the stochastic
         solvers ('sgd', 'adam') this is the number of epochs (how many times
-        each sequence is used), not the number of gradient steps; for 'lbfgs'
-        it is the number of L-BFGS iterations.
+        each sequence is used, or with ``random_crop`` how many times its
+        passes are; see there), not the number of gradient steps; for
+        'lbfgs' it is the number of L-BFGS iterations.
 
     shuffle : bool, default=True
         Whether to shuffle samples in each epoch; only used when solver='sgd'
@@ -607,6 +635,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         bidirectional=False,
         dropout=0.0,
         input_noise="auto",
+        random_crop="auto",
         pooling="last",
         solver="adam",
         alpha=0.0001,
@@ -640,6 +669,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             bidirectional=bidirectional,
             dropout=dropout,
             input_noise=input_noise,
+            random_crop=random_crop,
             pooling=pooling,
             solver=solver,
             alpha=alpha,
@@ -965,6 +995,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         bidirectional=True,
         dropout=0.0,
         input_noise="auto",
+        random_crop="auto",
         pooling="max",
         solver="adam",
         alpha=0.0001,
@@ -998,6 +1029,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             bidirectional=bidirectional,
             dropout=dropout,
             input_noise=input_noise,
+            random_crop=random_crop,
             pooling=pooling,
             solver=solver,
             alpha=alpha,

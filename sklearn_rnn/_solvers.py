@@ -3,6 +3,7 @@
 # Authors: The sklearn_rnn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
@@ -449,6 +450,9 @@ def _warn_divergence(where, early_stopping):
     )
 
 
+# random windows: an epoch reads at least this many minibatches' worth of
+# sequences (see crop_passes)
+CROP_EPOCH_BATCHES = 10
 LOWERED_RATE_DID_NOT_HELP = "The lowered learning rate did not help either. Stopping."
 
 
@@ -485,15 +489,18 @@ def fit_stochastic(
     clip_norm,
     make_masks=None,
     input_noise=0.0,
+    random_crop=1.0,
     incremental=False,
 ):
     """Minibatch training with a stochastic optimizer, updating ``theta`` in place.
 
-    Each iteration is one epoch over ``data``. Training stops when the monitored
-    quantity stalls (the optimizer may lower its learning rate instead, once
-    per stall, until a lowered rate brings no improvement either), after
-    ``max_iter`` epochs (ConvergenceWarning), or when the loss or gradient
-    becomes non-finite (the best parameters are restored, ConvergenceWarning).
+    Each iteration is one epoch over ``data``: one pass, or with random
+    windows :func:`crop_passes` passes, each reading new windows. Training
+    stops when the monitored quantity stalls (the optimizer may lower its
+    learning rate instead, once per stall, until a lowered rate brings no
+    improvement either), after ``max_iter`` epochs (ConvergenceWarning), or
+    when the loss or gradient becomes non-finite (the best parameters are
+    restored, ConvergenceWarning).
     Without early stopping, a stall whose last epoch has a higher loss than
     the best one of the fit also returns to the best epoch's parameters,
     before the lowered rate goes on or training ends (:meth:`Monitor.roll_back`).
@@ -524,6 +531,11 @@ def fit_stochastic(
         valid timestep of each minibatch; 0 for none. The noise of a sequence
         is a function of its content, the epoch and a seed drawn from ``rng``
         (see :class:`KeyedNoise`).
+    random_crop : float, default=1.0
+        Fraction of each sequence's valid steps that a training pass reads, a
+        window at a random place (:func:`random_windows`); 1.0 for the whole
+        sequence. The window of a sequence is a function of its content, the
+        pass and the seed of the input noise.
     incremental : bool, default=False
         One epoch only, without stopping rules or warnings (``partial_fit``).
     """
@@ -535,41 +547,51 @@ def fit_stochastic(
     # the minibatches' inputs are gathered into one reused array: a new one
     # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
     workspace = Workspace()
-    if input_noise:
+    if input_noise or random_crop < 1:
         noise = KeyedNoise(data.X, data.pad, rng.randint(2**63, dtype=np.uint64))
+    passes = 1 if incremental else crop_passes(data, random_crop, batch_size)
     # True from an 'adaptive' reduction of the learning rate until an epoch
     # improves the loss by tol: a second stall in that state ends training
     lowered_without_gain = False
     try:
         for _ in range(1 if incremental else max_iter):
-            if shuffle:
-                rng.shuffle(sample_idx)
             epoch_loss = 0.0
-            if input_noise:
-                noise.start_epoch(monitor.history.n_iter)
-            for batch_slice in batches(n_samples, batch_size):
-                batch_idx = sample_idx[batch_slice] if shuffle else batch_slice
-                batch = data.take(batch_idx, workspace)
-                masks = None if make_masks is None else make_masks(batch.n_samples)
-                if input_noise:
-                    batch = add_input_noise(
-                        batch, input_noise, noise.draw(batch_idx, batch.pad)
+            for pass_ in range(passes):
+                if shuffle:
+                    rng.shuffle(sample_idx)
+                if input_noise or random_crop < 1:
+                    # the first pass of an epoch keys as the epoch did alone
+                    noise.start_epoch(monitor.history.n_iter * passes + pass_)
+                for batch_slice in batches(n_samples, batch_size):
+                    batch_idx = sample_idx[batch_slice] if shuffle else batch_slice
+                    batch = data.take(batch_idx, workspace)
+                    masks = (
+                        None if make_masks is None else make_masks(batch.n_samples)
                     )
-                loss, grad = batch.loss_grad(loss_grad, theta, masks)
-                if first_step:
-                    _raise_if_not_finite_at_start(loss, grad)
-                    first_step = False
-                if not _is_finite(loss, grad):
-                    theta[:] = monitor.best_theta
-                    where = f"in iteration {monitor.history.n_iter + 1}"
-                    _warn_divergence(where, early_stopping)
-                    return
-                clip_gradient(grad, clip_norm)
-                # the epoch loss is the weighted mean of the minibatch objectives
-                epoch_loss += loss * batch.weight_sum / total_weight
-                optimizer.update_params(theta, grad)
+                    if input_noise:
+                        batch = add_input_noise(
+                            batch, input_noise, noise.draw(batch_idx, batch.pad)
+                        )
+                    if random_crop < 1:
+                        batch = random_windows(
+                            batch, random_crop, noise.uniform(batch_idx)
+                        )
+                    loss, grad = batch.loss_grad(loss_grad, theta, masks)
+                    if first_step:
+                        _raise_if_not_finite_at_start(loss, grad)
+                        first_step = False
+                    if not _is_finite(loss, grad):
+                        theta[:] = monitor.best_theta
+                        where = f"in iteration {monitor.history.n_iter + 1}"
+                        _warn_divergence(where, early_stopping)
+                        return
+                    clip_gradient(grad, clip_norm)
+                    # the epoch loss is the weighted mean of the minibatch
+                    # objectives over its passes
+                    epoch_loss += loss * batch.weight_sum / (total_weight * passes)
+                    optimizer.update_params(theta, grad)
 
-            monitor.history.t += n_samples
+            monitor.history.t += n_samples * passes
             stalled, overfitting = monitor.end_iteration(theta, epoch_loss)
             optimizer.iteration_ends(monitor.history.t)
             if incremental:
@@ -741,6 +763,19 @@ class KeyedNoise:
         radius = np.sqrt(-2.0 * np.log(((words >> 32) + 1.0) * 2.0**-32))
         return radius * np.cos((words & 0xFFFFFFFF) * (2.0 * np.pi * 2.0**-32))
 
+    def uniform(self, idx):
+        """One uniform number in [0, 1) per sequence ``idx`` in the current epoch.
+
+        Drawn from word 0 of each sequence's stream, which the noise of its
+        values (words 1, 2, ...) never uses, so the two are independent.
+
+        Returns
+        -------
+        u : ndarray of shape (n_batch,), float64
+        """
+        # the top 53 bits of the word: a double in [0, 1), exactly
+        return (_mix64(self.stream_seeds[idx]) >> 11) * 2.0**-53
+
 
 def add_input_noise(batch, scale, noise):
     """The minibatch with Gaussian noise of std ``scale`` on its valid inputs.
@@ -769,6 +804,85 @@ def add_input_noise(batch, scale, noise):
         noise[batch.pad] = 0
     noise += X
     return Batch(noise, batch.pad, batch.Y, batch.sample_weight, batch.max_chunk)
+
+
+def _window_lengths(lengths, fraction):
+    """Valid steps a window of ``fraction`` of each length keeps (at least 1)."""
+    return np.maximum(1, np.rint(fraction * lengths)).astype(np.intp)
+
+
+def crop_passes(data, fraction, batch_size):
+    """Passes over the training set in one epoch of random windows.
+
+    A pass of random windows is a new sample of the data, so an epoch of a
+    small data set reads several: about ``CROP_EPOCH_BATCHES`` minibatches
+    in all, ``ceil(CROP_EPOCH_BATCHES * batch_size / n_samples)`` passes.
+    One pass when the windows shorten no sequence (every sequence too short
+    for ``fraction`` to drop a step, or ``fraction=1``).
+
+    Parameters
+    ----------
+    data : Batch
+    fraction : float
+        ``random_crop``, in (0, 1].
+    batch_size : int
+
+    Returns
+    -------
+    passes : int
+    """
+    if fraction >= 1:
+        return 1
+    n_timesteps = data.X.shape[0]
+    lengths = (
+        np.full(data.n_samples, n_timesteps)
+        if data.pad is None
+        else n_timesteps - data.pad.sum(axis=0)
+    )
+    if not np.any(_window_lengths(lengths, fraction) < lengths):
+        return 1
+    return math.ceil(CROP_EPOCH_BATCHES * batch_size / data.n_samples)
+
+
+def random_windows(batch, fraction, u):
+    """The minibatch with each sequence cut to a window of its valid steps.
+
+    Window slicing (Le Guennec, Malinowski & Tavenard, *Data augmentation
+    for time series classification using convolutional neural networks*,
+    2016): each sequence keeps ``rint(fraction * length)`` consecutive valid
+    steps (at least one), starting at valid step ``floor(u * (length -
+    window + 1))``; the steps outside become padding, which the recurrence
+    passes through. Padding already in the batch stays padding wherever it
+    stands. The batch's own inputs (possibly a view of the training set)
+    are not modified.
+
+    Parameters
+    ----------
+    batch : Batch
+    fraction : float
+        In (0, 1].
+    u : ndarray of shape (n_batch,)
+        Uniform numbers in [0, 1) that place each window
+        (:meth:`KeyedNoise.uniform`).
+
+    Returns
+    -------
+    cropped : Batch
+    """
+    n_timesteps = batch.X.shape[0]
+    valid = (
+        np.ones((n_timesteps, batch.n_samples), dtype=bool)
+        if batch.pad is None
+        else ~batch.pad
+    )
+    lengths = valid.sum(axis=0)
+    window = _window_lengths(lengths, fraction)
+    start = np.floor(u * (lengths - window + 1)).astype(np.intp)
+    rank = np.cumsum(valid, axis=0) - 1  # each step's place among the valid ones
+    keep = valid & (rank >= start) & (rank < start + window)
+    X = np.where(keep[:, :, None], batch.X, 0).astype(batch.X.dtype, copy=False)
+    pad = None if keep.all() else ~keep
+    return Batch(X, pad, batch.Y, batch.sample_weight, batch.max_chunk)
 
 
 class _StopTraining(Exception):

@@ -4,7 +4,9 @@ Each test names the mutation it was written against: sample weights dropped
 inside minibatches, the early-stopping validation loss and score ignoring
 sample weights, dropout applied at prediction time, early stopping keeping the
 last iterate instead of a validated one, input noise left out of training,
-added into the training data, or not keyed to the content of the sequences.
+added into the training data, or not keyed to the content of the sequences,
+and random windows counted over padding, left out, not keyed to the content,
+or passes of an epoch summed instead of averaged.
 """
 
 import copy
@@ -16,7 +18,14 @@ from sklearn.metrics import accuracy_score, log_loss, r2_score
 from sklearn.model_selection import train_test_split
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._solvers import Batch, KeyedNoise, add_input_noise, sequence_keys
+from sklearn_rnn._solvers import (
+    Batch,
+    KeyedNoise,
+    add_input_noise,
+    crop_passes,
+    random_windows,
+    sequence_keys,
+)
 
 
 def data(seed=0, n_samples=120):
@@ -57,15 +66,15 @@ def test_early_stopping_keeps_a_weighted_validated_iteration(Estimator, solver):
     # iterate kept instead of a validated one
     X, y_reg, y_clf, data_rng = data(n_samples=100)
     weight = data_rng.uniform(0.1, 3.0, size=len(y_reg))
-    # more noise, and no regularisation (alpha, input_noise), so that
-    # training overfits it
+    # more noise, and no regularisation (alpha, input_noise, random_crop), so
+    # that training overfits it
     y_reg = y_reg + 0.5 * data_rng.normal(size=len(y_reg))
     y_clf = y_clf ^ (data_rng.uniform(size=len(y_clf)) < 0.15)
     y = y_reg if Estimator is RNNRegressor else y_clf
     est = Estimator(
         hidden_layer_sizes=(24,), solver=solver, early_stopping=True,
         validation_fraction=0.3, n_iter_no_change=5, max_iter=500, alpha=0.0,
-        input_noise=0.0, learning_rate="constant",
+        input_noise=0.0, random_crop=1.0, learning_rate="constant",
         learning_rate_init=0.2 if solver == "sgd" else 0.01, random_state=0,
     ).fit(X, y, sample_weight=weight)
     _, val = train_test_split(
@@ -239,3 +248,180 @@ def test_input_noise_auto_is_noise_for_adam_and_sgd_only(Estimator):
     with pytest.warns(ConvergenceWarning):
         est = Estimator(**params, solver="lbfgs").fit(X, y)  # 'auto': no noise
     assert est.n_iter_ == 3
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_random_windows_keep_consecutive_valid_steps(dtype):
+    # mutations: the window counted over all steps instead of the valid ones;
+    # the window cut in place, into the training set; its length or start one
+    # off; padding that was already there read as valid
+    X = np.arange(1.0, 1 + 10 * 4 * 2).reshape(10, 4, 2).astype(dtype)  # (T, n, F)
+    pad = np.zeros((10, 4), dtype=bool)
+    pad[[0, 4, 5], 1] = True  # sequence 1: 7 valid steps, padding inside
+    pad[7:, 2] = True  # sequence 2: 7 valid steps, padding at its end
+    X[pad] = 0
+    original = X.copy()
+    batch = Batch(X, pad, np.zeros((4, 1), dtype))
+    # windows of rint(0.5 * length) steps: 5, 4, 4, 5
+    for u, first in [(0.0, 0), (0.999, None)]:
+        cropped = random_windows(batch, 0.5, np.full(4, u))
+        np.testing.assert_array_equal(X, original)
+        assert cropped.X.dtype == dtype
+        for i, length in enumerate([10, 7, 7, 10]):
+            valid = np.flatnonzero(~pad[:, i])
+            window = max(1, round(0.5 * length + 1e-9))
+            kept = np.flatnonzero(~cropped.pad[:, i])
+            start = first if first is not None else length - window
+            np.testing.assert_array_equal(kept, valid[start:start + window])
+            np.testing.assert_array_equal(cropped.X[kept, i], X[kept, i])
+            assert (cropped.X[cropped.pad[:, i], i] == 0).all()
+    # u places the window uniformly over the length - window + 1 starts
+    cropped = random_windows(batch, 0.5, np.array([0.5, 0.5, 0.5, 0.5]))
+    starts = [np.flatnonzero(~pad[:, i]).tolist().index(
+        np.flatnonzero(~cropped.pad[:, i])[0]) for i in range(4)]
+    assert starts == [3, 2, 2, 3]  # floor(0.5 * 6) and floor(0.5 * 4)
+    # a one-step sequence keeps its step; a fraction of 1 keeps everything
+    one = random_windows(Batch(X[:1], None, batch.Y), 0.5, np.full(4, 0.7))
+    assert one.pad is None
+    np.testing.assert_array_equal(one.X, X[:1])
+    whole = random_windows(batch, 1.0, np.full(4, 0.3))
+    np.testing.assert_array_equal(whole.pad, pad)
+
+
+def test_random_windows_are_a_function_of_content_and_pass():
+    # mutations: the window's place drawn from the row of the batch rather
+    # than the sequence's key; the same place at every pass; the place drawn
+    # from a word the noise also uses
+    key_rng = np.random.RandomState(0)
+    X = key_rng.normal(size=(30, 6, 2))
+    X[:, 3] = X[:, 0]  # sequence 3 repeats sequence 0
+    streams = KeyedNoise(X, None, seed=5)
+    streams.start_epoch(0)
+    u = streams.uniform(slice(None))
+    assert u[3] == u[0] and len(set(u.tolist())) == 5
+    assert ((u >= 0) & (u < 1)).all()
+    np.testing.assert_array_equal(streams.uniform(np.array([2, 0])), u[[2, 0]])
+    streams.start_epoch(1)
+    assert np.abs(streams.uniform(slice(None)) - u).min() > 0
+    # the place is no function of the noise drawn for the same stream
+    draws = KeyedNoise(key_rng.normal(size=(3, 4000, 1)), None, seed=0)
+    draws.start_epoch(0)
+    places, noise = draws.uniform(slice(None)), draws.draw(slice(None), None)
+    assert abs(places.mean() - 0.5) < 0.02
+    for value in (noise[0, :, 0], noise[0, :, 0] ** 2):
+        assert abs(np.corrcoef(places, value)[0, 1]) < 0.05
+
+
+def test_random_crop_acts_in_training_and_an_epoch_reads_several_passes(
+    monkeypatch,
+):
+    # mutations: the windows left out of the minibatches; one pass per epoch;
+    # the passes' losses summed into the epoch loss instead of averaged
+    X, _, y, _ = data(n_samples=40)  # 6 steps: windows of 5 at 0.9
+    params = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0,
+                  input_noise=0.0)
+    valid_steps = []  # of the sequences of each minibatch the loss reads
+    loss_grad = Batch.loss_grad
+
+    def recording_loss_grad(batch, *args, **kwargs):
+        n_steps = batch.X.shape[0]
+        valid_steps.append(
+            np.full(batch.n_samples, n_steps) if batch.pad is None
+            else n_steps - batch.pad.sum(axis=0)
+        )
+        return loss_grad(batch, *args, **kwargs)
+
+    monkeypatch.setattr(Batch, "loss_grad", recording_loss_grad)
+    fits = {}
+    for crop in (0.9, 1.0):
+        valid_steps.clear()
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+            fits[crop] = RNNClassifier(**params, random_crop=crop).fit(X, y)
+        assert set(np.concatenate(valid_steps).tolist()) == {5 if crop < 1 else 6}
+    # batches of 32: ceil(10 * 32 / 40) = 8 passes of 40 sequences per epoch
+    assert fits[0.9].t_ == 3 * 8 * 40 and fits[1.0].t_ == 3 * 40
+    assert np.abs(fits[0.9]._theta - fits[1.0]._theta).max() > 1e-3
+    # each point of the loss curve is a mean over the passes, near log(2)
+    assert 0.3 < fits[0.9].loss_curve_[0] < 1.2
+    # partial_fit reads one pass
+    est = RNNClassifier(**params, random_crop=0.9).partial_fit(X, y, classes=[0, 1])
+    assert est.t_ == 40
+    # sequences too short to lose a step: one pass per epoch
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        short = RNNClassifier(**params, random_crop=0.9).fit(X[:, :4], y)
+    assert short.t_ == 3 * 40  # rint(0.9 * 4) = 4
+    data_4 = Batch(np.zeros((4, 40, 2)), None, np.zeros((40, 1)))
+    assert crop_passes(data_4, 0.9, 32) == 1
+    assert crop_passes(data_4, 0.8, 32) == 8  # rint(3.2) = 3
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_random_crop_keeps_integer_weights_equal_to_repetitions(shuffle):
+    # mutation: each window placed by a draw per row of the batch (from the
+    # estimator's random state), so a repeated sequence gets another window
+    # than its weighted twin
+    X, _, y, data_rng = data(n_samples=30)
+    weight = data_rng.randint(0, 4, size=len(y))
+    repeated = np.repeat(np.arange(len(y)), weight)
+    params = dict(hidden_layer_sizes=(5,), random_crop=0.7, batch_size=200,
+                  max_iter=3, shuffle=shuffle, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        weighted = RNNClassifier(**params).fit(X, y, sample_weight=weight)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        repetitions = RNNClassifier(**params).fit(X[repeated], y[repeated])
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        whole = RNNClassifier(**{**params, "random_crop": 1.0}).fit(
+            X[repeated], y[repeated]
+        )
+    np.testing.assert_allclose(weighted._theta, repetitions._theta, rtol=1e-6,
+                               atol=1e-9)
+    assert np.abs(whole._theta - repetitions._theta).max() > 1e-3
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_random_crop_auto_crops_pooled_readings_of_stochastic_solvers(Estimator):
+    # mutations: 'auto' resolved to whole sequences with 'max' or 'mean', to
+    # windows with 'last', or to windows for the scipy solvers (which then
+    # refuse to fit)
+    X, y_reg, y_clf, _ = data(n_samples=40)
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    params = dict(hidden_layer_sizes=(5,), max_iter=2, random_state=0)
+
+    def theta(**more):
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+            return Estimator(**params, **more).fit(X, y)._theta
+
+    for solver, pooling in [("adam", "max"), ("sgd", "mean")]:
+        auto = theta(solver=solver, pooling=pooling)
+        np.testing.assert_array_equal(
+            auto, theta(solver=solver, pooling=pooling, random_crop=0.9)
+        )
+        assert np.abs(
+            auto - theta(solver=solver, pooling=pooling, random_crop=1.0)
+        ).max() > 1e-4
+    np.testing.assert_array_equal(
+        theta(pooling="last"), theta(pooling="last", random_crop=1.0)
+    )
+    with pytest.warns(ConvergenceWarning):
+        est = Estimator(**params, solver="lbfgs", pooling="max").fit(X, y)
+    assert est.n_iter_ == 2
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_random_crop_refused_where_it_cannot_apply(Estimator):
+    # mutation: windows of per-step targets or of a deterministic objective
+    # accepted (or the refusal leaving a half-fitted estimator)
+    X, y_reg, y_clf, _ = data(n_samples=20)
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    est = Estimator(solver="lbfgs", random_crop=0.8)
+    with pytest.raises(ValueError, match="random_crop=0.8 needs a stochastic"):
+        est.fit(X, y)
+    assert not hasattr(est, "n_features_in_")
+    steps_y = np.repeat(y[:, None], X.shape[1], axis=1)
+    est = Estimator(pooling=None, random_crop=0.8)
+    with pytest.raises(ValueError, match="pooling=None has a target at every"):
+        est.fit(X, steps_y)
+    assert not hasattr(est, "n_features_in_")
+    # 'auto' reads whole sequences there
+    with pytest.warns(ConvergenceWarning):
+        Estimator(pooling=None, max_iter=2).fit(X, steps_y)
