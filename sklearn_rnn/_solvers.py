@@ -548,7 +548,8 @@ def fit_stochastic(
     # per minibatch costs its page faults (see sklearn_rnn._resources.Workspace)
     workspace = Workspace()
     if input_noise or random_crop < 1:
-        noise = KeyedNoise(data.X, data.pad, rng.randint(2**63, dtype=np.uint64))
+        # the random streams of the noise and of the windows' places
+        streams = KeyedNoise(data.X, data.pad, rng.randint(2**63, dtype=np.uint64))
     passes = 1 if incremental else crop_passes(data, random_crop, batch_size)
     # True from an 'adaptive' reduction of the learning rate until an epoch
     # improves the loss by tol: a second stall in that state ends training
@@ -561,7 +562,7 @@ def fit_stochastic(
                     rng.shuffle(sample_idx)
                 if input_noise or random_crop < 1:
                     # the first pass of an epoch keys as the epoch did alone
-                    noise.start_epoch(monitor.history.n_iter * passes + pass_)
+                    streams.start_epoch(monitor.history.n_iter * passes + pass_)
                 for batch_slice in batches(n_samples, batch_size):
                     batch_idx = sample_idx[batch_slice] if shuffle else batch_slice
                     batch = data.take(batch_idx, workspace)
@@ -570,11 +571,11 @@ def fit_stochastic(
                     )
                     if input_noise:
                         batch = add_input_noise(
-                            batch, input_noise, noise.draw(batch_idx, batch.pad)
+                            batch, input_noise, streams.draw(batch_idx, batch.pad)
                         )
                     if random_crop < 1:
                         batch = random_windows(
-                            batch, random_crop, noise.uniform(batch_idx)
+                            batch, random_crop, streams.uniform(batch_idx)
                         )
                     loss, grad = batch.loss_grad(loss_grad, theta, masks)
                     if first_step:
