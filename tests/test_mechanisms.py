@@ -210,21 +210,35 @@ def test_keyed_noise_is_standard_normal():
 
 
 @pytest.mark.parametrize("shuffle", [True, False])
-def test_input_noise_keeps_integer_weights_equal_to_repetitions(shuffle):
-    # mutation: noise drawn per row of the batch (from the estimator's random
-    # state), so a repeated sequence gets other noise than its weighted twin
-    X, y_reg, _, data_rng = data(n_samples=30)
-    weight = data_rng.randint(0, 4, size=len(y_reg))
-    repeated = np.repeat(np.arange(len(y_reg)), weight)
-    params = dict(hidden_layer_sizes=(5,), input_noise=0.5, batch_size=200,
-                  max_iter=4, shuffle=shuffle, random_state=0)
+@pytest.mark.parametrize(
+    "Estimator, perturbation, off",
+    [
+        (RNNRegressor, {"input_noise": 0.5}, {"input_noise": 0.0}),
+        (RNNClassifier, {"random_crop": 0.7}, {"random_crop": 1.0}),
+    ],
+    ids=["input_noise", "random_crop"],
+)
+def test_keyed_perturbations_keep_integer_weights_equal_to_repetitions(
+    Estimator, perturbation, off, shuffle
+):
+    # mutations: the noise, or each window's place, drawn per row of the
+    # batch (from the estimator's random state), so a repeated sequence gets
+    # other noise or another window than its weighted twin
+    X, y_reg, y_clf, data_rng = data(n_samples=30)
+    y = y_reg if Estimator is RNNRegressor else y_clf
+    weight = data_rng.randint(0, 4, size=len(y))
+    repeated = np.repeat(np.arange(len(y)), weight)
+    params = dict(hidden_layer_sizes=(5,), batch_size=200, max_iter=3,
+                  shuffle=shuffle, random_state=0)
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
-        weighted = RNNRegressor(**params).fit(X, y_reg, sample_weight=weight)
+        weighted = Estimator(**params, **perturbation).fit(
+            X, y, sample_weight=weight
+        )
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
-        repetitions = RNNRegressor(**params).fit(X[repeated], y_reg[repeated])
+        repetitions = Estimator(**params, **perturbation).fit(X[repeated],
+                                                              y[repeated])
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
-        plain = RNNRegressor(**{**params, "input_noise": 0.0}).fit(X[repeated],
-                                                                  y_reg[repeated])
+        plain = Estimator(**params, **off).fit(X[repeated], y[repeated])
     np.testing.assert_allclose(weighted._theta, repetitions._theta, rtol=1e-6,
                                atol=1e-9)
     assert np.abs(plain._theta - repetitions._theta).max() > 1e-3
@@ -353,29 +367,6 @@ def test_random_crop_acts_in_training_and_an_epoch_reads_several_passes(
     data_4 = Batch(np.zeros((4, 40, 2)), None, np.zeros((40, 1)))
     assert crop_passes(data_4, 0.9, 32) == 1
     assert crop_passes(data_4, 0.8, 32) == 8  # rint(3.2) = 3
-
-
-@pytest.mark.parametrize("shuffle", [True, False])
-def test_random_crop_keeps_integer_weights_equal_to_repetitions(shuffle):
-    # mutation: each window placed by a draw per row of the batch (from the
-    # estimator's random state), so a repeated sequence gets another window
-    # than its weighted twin
-    X, _, y, data_rng = data(n_samples=30)
-    weight = data_rng.randint(0, 4, size=len(y))
-    repeated = np.repeat(np.arange(len(y)), weight)
-    params = dict(hidden_layer_sizes=(5,), random_crop=0.7, batch_size=200,
-                  max_iter=3, shuffle=shuffle, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
-        weighted = RNNClassifier(**params).fit(X, y, sample_weight=weight)
-    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
-        repetitions = RNNClassifier(**params).fit(X[repeated], y[repeated])
-    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
-        whole = RNNClassifier(**{**params, "random_crop": 1.0}).fit(
-            X[repeated], y[repeated]
-        )
-    np.testing.assert_allclose(weighted._theta, repetitions._theta, rtol=1e-6,
-                               atol=1e-9)
-    assert np.abs(whole._theta - repetitions._theta).max() > 1e-3
 
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
