@@ -57,7 +57,7 @@ from ._solvers import (
     fit_stochastic,
     make_optimizer,
 )
-from ._validation import check_sample_weight, check_sequences
+from ._validation import check_sample_weight, check_sequences, valid_steps
 
 POOLINGS = ("last", "mean", "max")  # or None: an output at every step
 OPTIMIZER_CLASSES = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
@@ -80,11 +80,6 @@ AUTO_INPUT_NOISE = 0.05
 # window slicing's 90% (Le Guennec et al., 2016), which the quality benchmark
 # confirmed (see the user guide, "Defaults and model quality")
 AUTO_RANDOM_CROP = 0.9
-
-
-def _valid_steps(X, pad):
-    """Where the steps of X are not padding, (n_samples, n_timesteps) of bool."""
-    return np.ones(X.shape[:2], dtype=bool) if pad is None else ~pad
 
 
 def _weights_of_steps(sample_weight, targeted, dtype):
@@ -480,7 +475,7 @@ class BaseRNN(
         dtype = X.dtype
         if per_step and ndim == 3:
             Y, sample_weight = self._encode_step_targets(
-                y, sample_weight, _valid_steps(X, pad), first_call, classes,
+                y, sample_weight, valid_steps(X, pad), first_call, classes,
                 incremental, dtype,
             )
         else:
@@ -514,10 +509,11 @@ class BaseRNN(
         if method is not None:
             check_scipy_method(method, net.n_params)
             # random perturbations of the objective, and whether each is on
+            noise, crop = self._input_noise(), self._random_crop()
             perturbations = {
                 "dropout": (self.dropout, self.dropout > 0),
-                "input_noise": (self._input_noise(), self._input_noise() > 0),
-                "random_crop": (self._random_crop(), self._random_crop() < 1),
+                "input_noise": (noise, noise > 0),
+                "random_crop": (crop, crop < 1),
             }
             for name, (value, active) in perturbations.items():
                 if active:
@@ -901,7 +897,7 @@ class BaseRNN(
             return out, None
         if ndim == 2:  # sequences of one step: one output each
             return out[:, 0], None
-        return out, _valid_steps(X, pad)
+        return out, valid_steps(X, pad)
 
     def _map_rows(self, X, function, rows_function):
         """``rows_function`` of ``function``'s outputs for X, one row per output.

@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._resources import Workspace, batches
+from ._validation import valid_steps
 
 STOCHASTIC_SOLVERS = ("adam", "sgd")
 # gradient-based scipy.optimize.minimize methods, spelled as scipy spells them
@@ -834,12 +835,7 @@ def crop_passes(data, fraction, batch_size):
     """
     if fraction >= 1:
         return 1
-    n_timesteps = data.X.shape[0]
-    lengths = (
-        np.full(data.n_samples, n_timesteps)
-        if data.pad is None
-        else n_timesteps - data.pad.sum(axis=0)
-    )
+    lengths = valid_steps(data.X, data.pad).sum(axis=0)
     if not np.any(_window_lengths(lengths, fraction) < lengths):
         return 1
     return math.ceil(CROP_EPOCH_BATCHES * batch_size / data.n_samples)
@@ -870,12 +866,7 @@ def random_windows(batch, fraction, u):
     -------
     cropped : Batch
     """
-    n_timesteps = batch.X.shape[0]
-    valid = (
-        np.ones((n_timesteps, batch.n_samples), dtype=bool)
-        if batch.pad is None
-        else ~batch.pad
-    )
+    valid = valid_steps(batch.X, batch.pad)
     lengths = valid.sum(axis=0)
     window = _window_lengths(lengths, fraction)
     start = np.floor(u * (lengths - window + 1)).astype(np.intp)

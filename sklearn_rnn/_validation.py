@@ -253,3 +253,19 @@ def check_sample_weight(sample_weight, n_samples, dtype, n_timesteps=None):
             "Sample weights must contain at least one non-zero number."
         )
     return sample_weight
+
+
+def valid_steps(X, pad):
+    """Where the steps of X are not padding, as a bool array of pad's shape.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, ...) or time-major \
+            (n_timesteps, n_samples, ...)
+    pad : ndarray of bool of shape ``X.shape[:2]``, or None (no padding)
+
+    Returns
+    -------
+    valid : ndarray of bool of shape ``X.shape[:2]``
+    """
+    return np.ones(X.shape[:2], dtype=bool) if pad is None else ~pad
