@@ -22,7 +22,10 @@ Run: ``pip install ".[benchmark]" && python benchmarks/bench_quality.py``
 (``--datasets``, ``--seeds``, ``--models`` select a subset; ``--long`` only
 times a default fit on 3,600 sequences of 500 steps; ``--params
 '{"cell": "lstm"}'`` adds keyword arguments to both RNN columns, to compare a
-candidate default with the current one).
+candidate default with the current one; ``--models rnn_vote`` adds the
+defaults' soft vote over ``--vote-size`` seeds, a ``VotingClassifier`` or
+``VotingRegressor`` of networks that differ only in ``random_state``; it is
+not in the default run, as it takes that many times the fit time).
 """
 
 import argparse
@@ -35,6 +38,7 @@ from _machine import print_machine
 from joblib import Parallel, delayed
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, root_mean_squared_error
@@ -126,7 +130,7 @@ class _LastValue(DummyRegressor):
         return X[:, -1, 0]
 
 
-def make_model(model, task, seed, params):
+def make_model(model, task, seed, params, vote_size=5):
     classification = task == "classification"
     flat = FunctionTransformer(_flatten)
     if model in ("rnn", "rnn_es"):
@@ -135,6 +139,20 @@ def make_model(model, task, seed, params):
             random_state=seed, early_stopping=model == "rnn_es", **params
         )
         return make_pipeline(SequenceScaler(), rnn)
+    if model == "rnn_vote":
+        # the defaults' predictions averaged over vote_size seeds (a soft vote);
+        # the vote of seed s has the seeds vote_size * s to vote_size * (s + 1) - 1,
+        # so the votes of different seeds share no network
+        Estimator = RNNClassifier if classification else RNNRegressor
+        members = [
+            (str(s), Estimator(random_state=s, **params))
+            for s in range(vote_size * seed, vote_size * (seed + 1))
+        ]
+        if classification:
+            vote = VotingClassifier(members, voting="soft")
+        else:
+            vote = VotingRegressor(members)
+        return make_pipeline(SequenceScaler(), vote)
     if model == "linear":
         linear = LogisticRegression(max_iter=2000) if classification else Ridge()
         return make_pipeline(SequenceScaler(), flat, linear)
@@ -160,10 +178,10 @@ def make_model(model, task, seed, params):
     raise ValueError(f"unknown model {model!r}")
 
 
-def run_one(name, model, seed, params):
+def run_one(name, model, seed, params, vote_size):
     task = "regression" if name in REGRESSION else "classification"
     X_train, y_train, X_test, y_test = load(name)
-    estimator = make_model(model, task, seed, params)
+    estimator = make_model(model, task, seed, params, vote_size)
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start = time.perf_counter()
@@ -211,6 +229,10 @@ def main():
         default=["rnn", "rnn_es", "linear", "mlp", "1nn", "mean", "last", "minirocket"],
     )
     parser.add_argument("--params", type=json.loads, default={})
+    parser.add_argument(
+        "--vote-size", type=int, default=5,
+        help="networks (seeds) per soft vote of the rnn_vote model",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
         "--long", action="store_true",
@@ -236,6 +258,7 @@ def main():
     print(
         f"1 BLAS thread per fit, {args.jobs} processes; seeds 0-{args.seeds - 1}; "
         f"extra RNN parameters: {args.params or 'none'}"
+        + (f"; {args.vote_size} networks per vote" if "rnn_vote" in args.models else "")
     )
     tasks = []
     for name in args.datasets:
@@ -252,7 +275,8 @@ def main():
             seeds = [0] if deterministic else range(args.seeds)
             tasks += [(name, model, seed) for seed in seeds]
     results = Parallel(n_jobs=args.jobs, verbose=0)(
-        delayed(run_one)(name, model, seed, args.params) for name, model, seed in tasks
+        delayed(run_one)(name, model, seed, args.params, args.vote_size)
+        for name, model, seed in tasks
     )
 
     table = {}

@@ -1,17 +1,19 @@
 """The bridge to the rest of the ecosystem: SequenceReshaper (flat rows and
 channels-first arrays into sequences), 2D-only tools holding an RNN pipeline
-(Bagging, imbalanced-learn), set_output on sequence pipelines, and mlflow."""
+(Bagging, imbalanced-learn), a soft vote over seeds on NaN-padded sequences,
+set_output on sequence pipelines, and mlflow."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
-from sklearn.ensemble import BaggingClassifier
+from sklearn.ensemble import BaggingClassifier, VotingClassifier, VotingRegressor
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import (
     RNNClassifier,
+    RNNRegressor,
     SequenceReshaper,
     SequenceScaler,
     pad_sequences,
@@ -103,6 +105,35 @@ def test_an_rnn_pipeline_inside_bagging_on_flat_rows():
     # each member read the rows as the sequences they are
     member = bagging.estimators_[0]
     np.testing.assert_array_equal(member[:1].transform(flat), X)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_soft_vote_over_seeds_reads_padded_sequences(task):
+    # the user guide's advice against the luck of the seed: networks that
+    # differ only in random_state, their predictions averaged; the voting
+    # meta-estimators hand the 3D, NaN-padded X to the members as it is
+    X, y = sequences(6, n_samples=60)
+    Estimator, Vote = {
+        "classification": (RNNClassifier, VotingClassifier),
+        "regression": (RNNRegressor, VotingRegressor),
+    }[task]
+    members = [
+        (f"seed{seed}", Estimator(hidden_layer_sizes=(8,), max_iter=20,
+                                  random_state=seed))
+        for seed in range(3)
+    ]
+    options = {"voting": "soft"} if task == "classification" else {}
+    vote = make_pipeline(SequenceScaler(), Vote(members, **options)).fit(X, y)
+    X_scaled = vote[0].transform(X)
+    if task == "classification":
+        predictions = [m.predict_proba(X_scaled) for m in vote[-1].estimators_]
+        np.testing.assert_allclose(vote.predict_proba(X), np.mean(predictions, 0))
+    else:
+        predictions = [m.predict(X_scaled) for m in vote[-1].estimators_]
+        np.testing.assert_allclose(vote.predict(X), np.mean(predictions, 0))
+    # the seeds gave different networks, so there is something to average
+    assert not np.allclose(predictions[0], predictions[1])
+    assert np.isfinite(vote.score(X, y))
 
 
 def test_an_rnn_pipeline_behind_an_imbalanced_learn_sampler():
