@@ -120,7 +120,7 @@ class BaseRNN(
             Interval(Integral, 1, None, closed="left"),
         ],
         "cell": [StrOptions(set(CELLS))],
-        "bidirectional": ["boolean"],
+        "bidirectional": ["boolean", StrOptions({"auto"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "input_noise": [
             StrOptions({"auto"}),
@@ -366,6 +366,18 @@ class BaseRNN(
             return self.input_noise
         return 0.0 if self._scipy_method is not None else AUTO_INPUT_NOISE
 
+    def _bidirectional(self):
+        """``bidirectional`` with 'auto' resolved.
+
+        Two directions for a pooled reading (one output per sequence, which
+        may read the whole sequence); one for outputs at every step
+        (``pooling=None``), which then stay causal: the output at t reads the
+        steps up to t, as next-step prediction and ``forecast`` need.
+        """
+        if self.bidirectional == "auto":
+            return self.pooling is not None
+        return bool(self.bidirectional)
+
     def _random_crop(self):
         """``random_crop`` with 'auto' resolved.
 
@@ -503,7 +515,7 @@ class BaseRNN(
             pooling=self.pooling,
             out_activation=self.out_activation_,
             cell=self.cell,
-            bidirectional=self.bidirectional,
+            bidirectional=self._bidirectional(),
         )
         method = self._scipy_method
         if method is not None:

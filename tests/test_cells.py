@@ -61,7 +61,8 @@ def test_parameter_shapes_and_views():
     assert est.transform(X).shape == (len(X), 6)
     for view in est.coefs_ + est.recurrent_coefs_ + est.intercepts_:
         assert np.shares_memory(view, est._theta)
-    lstm = RNNRegressor(hidden_layer_sizes=(4,), cell="lstm", max_iter=1)
+    lstm = RNNRegressor(hidden_layer_sizes=(4,), cell="lstm", bidirectional=False,
+                        max_iter=1)
     with pytest.warns(ConvergenceWarning):
         lstm.set_params(learning_rate_init=1e-300).fit(X, Y_REG)
     assert lstm.recurrent_intercepts_ is None

@@ -196,8 +196,8 @@ def test_set_output_pandas_on_the_estimators_embeddings():
     with pytest.warns(Warning, match="failed to converge"):
         per_step.fit(X, labels)
     states = per_step.set_output(transform="pandas").transform(X)
-    # both directions (the default) of 4 units
-    assert isinstance(states, np.ndarray) and states.shape == X.shape[:2] + (8,)
+    # one direction of 4 units ('auto' with pooling=None)
+    assert isinstance(states, np.ndarray) and states.shape == X.shape[:2] + (4,)
 
 
 def test_mlflow_logs_and_loads_with_a_variable_length_signature(tmp_path,

@@ -67,7 +67,7 @@ def test_early_stopping_keeps_a_weighted_validated_iteration(Estimator, solver):
     X, y_reg, y_clf, data_rng = data(n_samples=100)
     weight = data_rng.uniform(0.1, 3.0, size=len(y_reg))
     # more noise, and no regularisation (alpha, input_noise, random_crop), so
-    # that training overfits it
+    # that training overfits it; one direction for both estimators
     y_reg = y_reg + 0.5 * data_rng.normal(size=len(y_reg))
     y_clf = y_clf ^ (data_rng.uniform(size=len(y_clf)) < 0.15)
     y = y_reg if Estimator is RNNRegressor else y_clf
@@ -75,7 +75,8 @@ def test_early_stopping_keeps_a_weighted_validated_iteration(Estimator, solver):
         hidden_layer_sizes=(24,), solver=solver, early_stopping=True,
         validation_fraction=0.3, n_iter_no_change=5, max_iter=500, alpha=0.0,
         input_noise=0.0, random_crop=1.0, learning_rate="constant",
-        learning_rate_init=0.2 if solver == "sgd" else 0.01, random_state=0,
+        learning_rate_init=0.2 if solver == "sgd" else 0.01, bidirectional=False,
+        random_state=0,
     ).fit(X, y, sample_weight=weight)
     _, val = train_test_split(
         np.arange(len(y)), test_size=0.3, random_state=0,

@@ -6,6 +6,7 @@ test_bptt.py; these tests hold the estimators' contract.
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
@@ -149,6 +150,32 @@ def test_unidirectional_outputs_are_causal(cell):
     # a bidirectional model reads the future too (tagging): not causal
     bi = small(RNNRegressor, cell=cell, bidirectional=True).fit(X, y)
     assert np.abs(bi.predict(X[:, :4]) - bi.predict(X)[:, :4]).max() > 1e-3
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_bidirectional_auto_is_two_directions_for_a_pooled_reading_only(Estimator):
+    # mutations: 'auto' always True, or always False
+    X = random_sequences(6)
+    y = leaky_running_sum(X)
+    if Estimator is RNNClassifier:
+        y = (y > 0).astype(int)
+
+    def n_directions(model):
+        # a bidirectional layer's weights have a leading axis of 2
+        return 2 if model.recurrent_coefs_[0].ndim == 3 else 1
+
+    assert n_directions(small(Estimator).fit(X, y)) == 1  # pooling=None
+    assert n_directions(small(Estimator, bidirectional=True).fit(X, y)) == 2
+    for pooling in ("last", "max", "mean"):
+        pooled = small(Estimator, pooling=pooling).fit(X, y[:, -1])
+        assert n_directions(pooled) == 2
+        pooled.set_params(bidirectional=False).fit(X, y[:, -1])
+        assert n_directions(pooled) == 1
+    if Estimator is RNNRegressor:  # a next-step model as typed can forecast
+        next_step = RNNRegressor(pooling=None, hidden_layer_sizes=3, max_iter=2)
+        with pytest.warns(ConvergenceWarning):
+            next_step.fit(X[:, :-1], X[:, 1:])
+        assert next_step.forecast(X, 2).shape == (N_SAMPLES, 2, N_FEATURES)
 
 
 # ---------------------------------------------------------- targets, weights

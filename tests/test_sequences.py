@@ -245,7 +245,7 @@ def test_group_steps_reads_groups_as_steps(cell):
                   random_state=0)
     grouped = RNNRegressor(group_steps=4, **params).fit(X, y)
     assert grouped.group_steps_ == 4 and grouped.n_features_in_ == 2
-    assert grouped.coefs_[0].shape[0] == 8  # 4 steps x 2 features per step
+    assert grouped.coefs_[0].shape[-2] == 8  # 4 steps x 2 features per step
     # equal to an ungrouped model fitted on the grouped sequences
     flat = RNNRegressor(group_steps=1, **params).fit(X.reshape(30, 3, 8), y)
     np.testing.assert_allclose(grouped.predict(X), flat.predict(X.reshape(30, 3, 8)),

@@ -455,9 +455,9 @@ def test_a_lowered_rate_that_brings_nothing_ends_training(capsys):
     data_rng = np.random.RandomState(0)
     X_noisy = data_rng.normal(size=(120, 8, 2))
     y = np.sin(X_noisy[:, :, 0].sum(axis=1)) + 0.3 * data_rng.normal(size=120)
-    # without input noise, whose draws would change the scenario
-    est = RNNRegressor(hidden_layer_sizes=(8,), input_noise=0.0, random_state=1,
-                       verbose=True)
+    # one direction without input noise, the scenario these seeds give
+    est = RNNRegressor(hidden_layer_sizes=(8,), input_noise=0.0,
+                       bidirectional=False, random_state=1, verbose=True)
     est.fit(X_noisy, y)
     lines = capsys.readouterr().out.splitlines()
     if lines[-1].startswith("Returning to the parameters of iteration"):
