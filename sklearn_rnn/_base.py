@@ -73,9 +73,6 @@ TRUSTED_TYPES = [
 # batch_size='auto': Keras' default batch, where MLP's 200 gives the 40-300
 # sequences of typical time-series data sets one or two updates per epoch
 AUTO_BATCH_SIZE = 32
-# input_noise='auto' with adam and sgd: the standard deviation chosen on the
-# quality benchmark (see the user guide, "Defaults and model quality")
-AUTO_INPUT_NOISE = 0.05
 # random_crop='auto' with adam and sgd and a pooled reading ('max', 'mean'):
 # window slicing's 90% (Le Guennec et al., 2016), which the quality benchmark
 # confirmed (see the user guide, "Defaults and model quality")
@@ -361,10 +358,12 @@ class BaseRNN(
         return SOLVER_ALIASES.get(self.solver, self.solver)
 
     def _input_noise(self):
-        """``input_noise`` with 'auto' resolved: none for the scipy solvers."""
+        """``input_noise`` with 'auto' resolved: the estimator's
+        ``_auto_input_noise`` for 'adam' and 'sgd', none for the scipy
+        solvers."""
         if self.input_noise != "auto":
             return self.input_noise
-        return 0.0 if self._scipy_method is not None else AUTO_INPUT_NOISE
+        return 0.0 if self._scipy_method is not None else self._auto_input_noise
 
     def _bidirectional(self):
         """``bidirectional`` with 'auto' resolved.

@@ -247,18 +247,20 @@ def test_keyed_perturbations_keep_integer_weights_equal_to_repetitions(
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
 def test_input_noise_auto_is_noise_for_adam_and_sgd_only(Estimator):
-    # mutation: 'auto' resolved to no noise (or to noise for the scipy solvers,
-    # which then refuse to fit)
+    # mutations: 'auto' resolved to no noise, to the other estimator's level
+    # (0.1 for the regressor, 0.05 for the classifier), or to noise for the
+    # scipy solvers, which then refuse to fit
     X, y_reg, y_clf, _ = data(n_samples=40)
     y = y_reg if Estimator is RNNRegressor else y_clf
+    auto = 0.1 if Estimator is RNNRegressor else 0.05
     params = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
     fitted = {}
     for solver in ("adam", "sgd"):
-        for noise in ("auto", 0.05, 0.0):
+        for noise in ("auto", auto, 0.0):
             with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
                 est = Estimator(**params, solver=solver, input_noise=noise)
                 fitted[solver, noise] = est.fit(X, y)._theta
-        np.testing.assert_array_equal(fitted[solver, "auto"], fitted[solver, 0.05])
+        np.testing.assert_array_equal(fitted[solver, "auto"], fitted[solver, auto])
         assert np.abs(fitted[solver, "auto"] - fitted[solver, 0.0]).max() > 1e-4
     with pytest.warns(ConvergenceWarning):
         est = Estimator(**params, solver="lbfgs").fit(X, y)  # 'auto': no noise
