@@ -497,7 +497,7 @@ _COMMON_NOTES = """\
 
 # Why the two estimators' defaults differ (the user guide, "Defaults and
 # model quality", gives the figures); the defaults themselves are read from
-# each class's signature
+# each class's signature and its _auto_input_noise
 _READING_CHOICES = {
     "RNNRegressor": {
         "hidden_choice": "",
@@ -507,7 +507,6 @@ _READING_CHOICES = {
         0.506 to 0.460 on Lynx, and left solar within one std (0.117 against
         0.113); :meth:`forecast` reads the outputs at every step
         (``pooling=None``), with which 'auto' is one direction.""",
-        "input_noise_auto": "0.1",
         "input_noise_choice": """On the forecasting windows of the
         quality benchmark (two directions), 0.1 lowered the Lynx RMSE from
         0.460 ± 0.052 to 0.425 ± 0.012, below Ridge's 0.430, and kept Airline
@@ -532,7 +531,6 @@ _READING_CHOICES = {
         by 1.5 to 6.4 points of accuracy on GunPoint, ArrowHead, OSULeaf and
         ACSF1 of the quality benchmark (``benchmarks/bench_quality.py``) and
         tied on PickupGestureWiimoteZ and digits.""",
-        "input_noise_auto": "0.05",
         "input_noise_choice": """On the quality benchmark 0.05 scored
         as well as no noise or better on every classification set; 0.1
         narrowed the spread over seeds but lowered GunPoint and early
@@ -552,6 +550,9 @@ def _fill_docstring(cls):
     for name in ("hidden_layer_sizes", "bidirectional", "pooling"):
         default = repr(signature[name].default)
         parameters = parameters.replace(f"%({name}_default)s", default)
+    parameters = parameters.replace(
+        "%(input_noise_auto)s", repr(cls._auto_input_noise)
+    )
     for key, text in _READING_CHOICES[cls.__name__].items():
         parameters = parameters.replace(f"%({key})s", text)
     cls.__doc__ = (
