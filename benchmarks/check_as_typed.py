@@ -11,7 +11,11 @@ random dropout masks, and is marked so), and the time.
 One BLAS thread per check run, ``--jobs`` processes.
 
 Run: ``python benchmarks/check_as_typed.py [--jobs 2] [--only SUBSTRING]``
-(about an hour on 2 cores).
+(about an hour on 2 cores for all but 'BFGS' and 'SLSQP'). Those two cost
+O(n_params³) per iteration and refuse networks above 4,096 parameters, which
+fails every check that fits for most of their rows; the rows they accept
+(the Elman cell's smaller networks) take about a second per iteration and
+many hours in all; run them apart with ``--only "solver='BFGS'"``.
 """
 
 import argparse

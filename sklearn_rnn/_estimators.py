@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from ._base import BaseRNN
 from ._bptt import forecast, predict_raw
 from ._losses import OUT_ACTIVATIONS
+from ._solvers import CUBIC_ITERATION_MAX_PARAMS, DENSE_MATRIX_MAX_BYTES
 from ._validation import FLOAT_DTYPES
 
 _COMMON_PARAMETERS = """\
@@ -150,8 +151,12 @@ _COMMON_PARAMETERS = """\
           'CG' needs the least memory; 'Newton-CG' approximates Hessian-vector
           products by finite differences of the gradient; 'BFGS', 'SLSQP' and
           'trust-constr' keep a dense n_params x n_params matrix and are
-          refused when it would exceed 1 GiB. Gradient-free methods
-          ('Nelder-Mead', 'Powell', 'COBYLA', ...) are not accepted.
+          refused when it would exceed %(dense_matrix_limit)s, and 'BFGS' and
+          'SLSQP', whose every iteration costs O(n_params³) in scipy, above
+          %(cubic_iteration_limit)s parameters (all the weights and biases;
+          the networks of the default size have several thousand): they
+          suit small networks only. Gradient-free methods ('Nelder-Mead',
+          'Powell', 'COBYLA', ...) are not accepted.
 
     alpha : float, default=0.0001
         Strength of the L2 regularization term on the weight matrices (not the
@@ -550,8 +555,10 @@ def _fill_docstring(cls):
     for name in ("hidden_layer_sizes", "bidirectional", "pooling"):
         default = repr(signature[name].default)
         parameters = parameters.replace(f"%({name}_default)s", default)
-    parameters = parameters.replace(
-        "%(input_noise_auto)s", repr(cls._auto_input_noise)
+    parameters = (
+        parameters.replace("%(input_noise_auto)s", repr(cls._auto_input_noise))
+        .replace("%(dense_matrix_limit)s", f"{DENSE_MATRIX_MAX_BYTES / 2**30:g} GiB")
+        .replace("%(cubic_iteration_limit)s", f"{CUBIC_ITERATION_MAX_PARAMS:,}")
     )
     for key, text in _READING_CHOICES[cls.__name__].items():
         parameters = parameters.replace(f"%({key})s", text)

@@ -13,11 +13,13 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._losses import LOSS_FUNCTIONS, null_raw
 from sklearn_rnn._solvers import (
+    CUBIC_ITERATION_MAX_PARAMS,
     SCIPY_METHODS,
     Batch,
     HeldOut,
     Monitor,
     TrainingHistory,
+    check_scipy_method,
     clip_gradient,
     fit_stochastic,
     standard_error_of_mean_loss,
@@ -65,6 +67,23 @@ def test_dense_matrix_methods_are_refused_on_big_networks(method):
         est.fit(X, Y_REG)
     with pytest.raises(Exception):
         check_is_fitted(est)
+
+
+def test_cubic_iteration_methods_are_refused_above_their_parameter_limit():
+    # 2 directions of 32 GRU units on 2 features: 6,849 parameters, a 0.35
+    # GiB matrix (under the memory limit) but a minute per BFGS iteration
+    for method in ("BFGS", "SLSQP"):
+        est = RNNRegressor(hidden_layer_sizes=(32,), solver=method, max_iter=1)
+        with pytest.raises(ValueError, match=r"O\(n_params\^3\).* 6849 param"):
+            est.fit(X, Y_REG)
+        with pytest.raises(Exception):
+            check_is_fitted(est)
+        check_scipy_method(method, CUBIC_ITERATION_MAX_PARAMS)  # at the limit
+        with pytest.raises(ValueError, match="the limit is"):
+            check_scipy_method(method, CUBIC_ITERATION_MAX_PARAMS + 1)
+    # trust-constr's quasi-Newton updates are O(n_params^2): the memory
+    # limit alone applies
+    check_scipy_method("trust-constr", 11_000)
 
 
 def test_scipy_limits_become_convergence_warnings():
