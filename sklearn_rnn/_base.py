@@ -255,6 +255,23 @@ class BaseRNN(
         """Labels to stratify the validation split by, or None."""
         return None
 
+    def _output_baseline(self, Y, sample_weight):
+        """The output bias at which ``fit`` starts, or None to keep zeros.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n_samples, n_outputs) or (n_samples, \
+                n_timesteps, n_outputs)
+            Encoded training targets; per-step targets are 0 where a step has
+            none (and weight 0).
+        sample_weight : ndarray of shape Y.shape[:-1], or None
+
+        Returns
+        -------
+        baseline : ndarray of shape (n_outputs,), or None
+        """
+        return None
+
     def _missing_targets(self, y_steps, valid):
         """Where a per-step target is missing, (n_samples, n_timesteps) of bool.
 
@@ -539,7 +556,8 @@ class BaseRNN(
         else:
             rng = check_random_state(self.random_state)
         continuing = incremental or self.warm_start
-        if fitted and continuing and previous_net == net:
+        fresh = not (fitted and continuing and previous_net == net)
+        if not fresh:
             theta = self._theta.astype(dtype, copy=True)
             history = copy.deepcopy(self._history)
         else:
@@ -560,6 +578,10 @@ class BaseRNN(
             history.validation_loss_curve = []
             history.best_validation_score = -np.inf
             history.best_validation_loss = np.inf
+        if fresh and not incremental:
+            baseline = self._output_baseline(data.Y, data.sample_weight)
+            if baseline is not None:
+                unpack(theta, net.index)["c"][...] = baseline
         history.no_improvement_count = 0
         history.validation_no_improvement_count = 0
         if not incremental:

@@ -415,7 +415,10 @@ _COMMON_ATTRIBUTES = """\
         The ith element is the bias vector b of the ith recurrent layer, of
         shape (n_gates * hidden_layer_sizes[i],) (with a leading axis of 2
         when bidirectional); the last element is the bias vector of the output
-        layer.
+        layer. Biases start at zero (the LSTM's forget gate and the GRU's
+        update gate at 1), except that ``RNNRegressor.fit`` starts the output
+        bias at the weighted mean of the training targets (its log with
+        ``loss='poisson'``).
 
     recurrent_intercepts_ : list of shape (n_layers,) or None
         For ``cell='gru'``, the ith element is the bias bh of the new-state
@@ -754,6 +757,24 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"with {self.n_outputs_}."
             )
         return Y
+
+    def _output_baseline(self, Y, sample_weight):
+        # The best constant model: the weighted mean of the targets (through
+        # the log link for 'poisson'), as gradient boosting starts from it.
+        # Targets far from 0 (prices, counts in the thousands) then need no
+        # long walk of the output bias at the learning rate's pace.
+        Y = Y.reshape(-1, Y.shape[-1]).astype(np.float64, copy=False)
+        if sample_weight is None:
+            weights = np.ones(Y.shape[0])
+        else:
+            weights = sample_weight.reshape(-1).astype(np.float64)
+        total = weights.sum()
+        if not total > 0:
+            return None
+        mean = weights @ Y / total
+        if self.out_activation_ == "exp":
+            return np.log(np.maximum(mean, np.finfo(np.float64).tiny))
+        return mean
 
     def _score_raw(self, raw, Y, sample_weight):
         y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
