@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseRNN
 from ._bptt import forecast, predict_raw
-from ._losses import OUT_ACTIVATIONS
+from ._losses import OUT_ACTIVATIONS, null_raw
 from ._solvers import CUBIC_ITERATION_MAX_PARAMS, DENSE_MATRIX_MAX_BYTES
 from ._validation import FLOAT_DTYPES
 
@@ -759,22 +759,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return Y
 
     def _output_baseline(self, Y, sample_weight):
-        # The best constant model: the weighted mean of the targets (through
-        # the log link for 'poisson'), as gradient boosting starts from it.
-        # Targets far from 0 (prices, counts in the thousands) then need no
-        # long walk of the output bias at the learning rate's pace.
+        # The best constant model (the weighted mean target, through the log
+        # link for 'poisson'), as gradient boosting starts from it: targets
+        # far from 0 (prices, counts in the thousands) then need no long walk
+        # of the output bias at the learning rate's pace. Per-step targets
+        # without a target have weight 0 and do not count.
+        weights = None if sample_weight is None else sample_weight.reshape(-1)
         Y = Y.reshape(-1, Y.shape[-1]).astype(np.float64, copy=False)
-        if sample_weight is None:
-            weights = np.ones(Y.shape[0])
-        else:
-            weights = sample_weight.reshape(-1).astype(np.float64)
-        total = weights.sum()
-        if not total > 0:
-            return None
-        mean = weights @ Y / total
-        if self.out_activation_ == "exp":
-            return np.log(np.maximum(mean, np.finfo(np.float64).tiny))
-        return mean
+        return null_raw(self.out_activation_, Y, weights)
 
     def _score_raw(self, raw, Y, sample_weight):
         y_pred = OUT_ACTIVATIONS[self.out_activation_](raw)
